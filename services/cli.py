@@ -1,0 +1,48 @@
+"""The `newswire` command: a thin dispatcher to each app's own CLI.
+
+Exit codes: 0 success; 1 failure (the message says why); 2 bad usage.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+from shared.logging import configure_logging
+
+
+def setup() -> None:
+    """Create the topics and the index template, monthly index and aliases (idempotent)."""
+    from shared.elasticsearch import make_client
+    from shared.index import ensure_index
+    from shared.kafka import ensure_topics
+    from shared.settings import ElasticsearchSettings, KafkaSettings, NamespaceSettings
+
+    names = NamespaceSettings().names
+    kafka = KafkaSettings()
+    created = ensure_topics(kafka, names.topics())
+    typer.echo(f"topics: {', '.join(names.topics())} ({len(created)} created)")
+    client = make_client(ElasticsearchSettings())
+    try:
+        index = ensure_index(client, names, datetime.now(UTC))
+    finally:
+        client.close()
+    typer.echo(f"index: {index} (write alias {names.write_alias}, read alias {names.read_alias})")
+
+
+def build() -> typer.Typer:
+    from services.infra.cli import app as infra
+
+    root = typer.Typer(
+        help="newswire: news ingestion, enrichment and search on Kafka + Elasticsearch.",
+        no_args_is_help=True,
+    )
+    root.add_typer(infra, name="infra")
+    root.command("setup")(setup)
+    return root
+
+
+def main() -> None:
+    configure_logging()
+    build()()

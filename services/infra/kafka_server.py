@@ -1,0 +1,165 @@
+"""The local Kafka broker: KRaft, combined broker + controller, one node on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.infra import fetch
+from services.infra.java import find_jdk
+from services.infra.processes import alive, tail
+from services.infra.settings import InfraSettings
+
+log = logging.getLogger(__name__)
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaPaths:
+    home: Path
+    data: Path
+    logs: Path
+    config: Path
+
+    @classmethod
+    def of(cls, settings: InfraSettings) -> KafkaPaths:
+        home = settings.state_dir / "kafka"
+        return cls(home, home / "data", settings.logs_dir / "kafka", home / "server.properties")
+
+    @property
+    def server_log(self) -> Path:
+        return self.logs / "server.log"
+
+    @property
+    def stdout_log(self) -> Path:
+        return self.logs / "stdout.log"
+
+
+def _java(settings: InfraSettings, libs: Path, paths: KafkaPaths, *args: str) -> list[str]:
+    jdk = find_jdk(17, settings.kafka_java_home)
+    return [
+        str(jdk / "bin" / "java"),
+        f"-Xms{settings.kafka_heap}",
+        f"-Xmx{settings.kafka_heap}",
+        f"-Dlog4j2.configurationFile={DEPLOY / 'log4j2.properties'}",
+        f"-Dkafka.logs.dir={paths.logs}",
+        "-cp",
+        f"{libs}/*",
+        *args,
+    ]
+
+
+def _write_config(settings: InfraSettings, paths: KafkaPaths) -> None:
+    template = (DEPLOY / "server.properties.in").read_text()
+    config = (
+        template.replace("@KAFKA_PORT@", str(settings.kafka_port))
+        .replace("@CONTROLLER_PORT@", str(settings.kafka_controller_port))
+        .replace("@DATA_DIR@", str(paths.data))
+    )
+    paths.config.write_text(config)
+
+
+def _format_storage(settings: InfraSettings, libs: Path, paths: KafkaPaths) -> None:
+    """Format the KRaft log dir once (StorageTool calls exit(), so it gets its own JVM)."""
+    if (paths.data / "meta.properties").exists():
+        return
+    cluster_id = subprocess.run(
+        _java(settings, libs, paths, "kafka.tools.StorageTool", "random-uuid"),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    done = subprocess.run(
+        _java(
+            settings,
+            libs,
+            paths,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(paths.config),
+            "--standalone",
+        ),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"formatting Kafka storage failed:\n{done.stdout}{done.stderr}")
+
+
+def port_open(port: int, timeout_s: float = 0.5) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def healthy(settings: InfraSettings) -> bool:
+    """The broker answers a metadata request (not just an open port)."""
+    if not port_open(settings.kafka_port):
+        return False
+    from kafka import KafkaAdminClient  # heavy import, only when probing
+
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap,
+            request_timeout_ms=5_000,
+            api_version_auto_timeout_ms=5_000,
+        )
+    except Exception:  # any client failure means "not healthy yet"
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except Exception:
+        return False
+    finally:
+        admin.close()
+
+
+def start(settings: InfraSettings) -> int:
+    """Fetch (cached), configure, format and start the broker; return its pid once healthy."""
+    libs = fetch.kafka_libs(settings)
+    paths = KafkaPaths.of(settings)
+    for directory in (paths.home, paths.data, paths.logs):
+        directory.mkdir(parents=True, exist_ok=True)
+    _write_config(settings, paths)
+    _format_storage(settings, libs, paths)
+    with paths.stdout_log.open("ab") as out:
+        process = subprocess.Popen(
+            _java(settings, libs, paths, "kafka.Kafka", str(paths.config)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # survives the CLI; `infra down` stops it
+        )
+    deadline = time.monotonic() + settings.start_timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"Kafka exited with code {process.returncode} during start-up.\n"
+                f"--- {paths.server_log} ---\n{tail(paths.server_log)}\n"
+                f"--- {paths.stdout_log} ---\n{tail(paths.stdout_log)}"
+            )
+        if healthy(settings):
+            log.info("kafka up pid=%s port=%s", process.pid, settings.kafka_port)
+            return process.pid
+        time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError(
+        f"Kafka not healthy after {settings.start_timeout_s:.0f}s.\n"
+        f"--- {paths.server_log} ---\n{tail(paths.server_log)}"
+    )
+
+
+def is_running(pid: int | None, settings: InfraSettings) -> bool:
+    return alive(pid) and port_open(settings.kafka_port)

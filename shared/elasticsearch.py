@@ -1,0 +1,20 @@
+"""Elasticsearch client factory, configured from ``ElasticsearchSettings``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from shared.settings import ElasticsearchSettings
+
+
+def make_client(settings: ElasticsearchSettings, **overrides: Any) -> Elasticsearch:
+    options: dict[str, Any] = {"request_timeout": settings.request_timeout_s}
+    if settings.api_key is not None:
+        options["api_key"] = settings.api_key.get_secret_value()
+    elif settings.username is not None:
+        password = settings.password.get_secret_value() if settings.password else ""
+        options["basic_auth"] = (settings.username, password)
+    options.update(overrides)
+    return Elasticsearch(settings.url, **options)

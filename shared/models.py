@@ -1,0 +1,158 @@
+"""The article contracts: what travels on the raw and enriched topics.
+
+Both models are strict (no type coercion, unknown fields rejected) and immutable; they go over the
+wire as UTF-8 JSON (``to_json`` / ``from_json``). ``SCHEMA_VERSION`` changes whenever a field
+changes meaning or a required field is added; it also travels in the ``schema-version`` header.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from shared.ids import article_id, canonical_url, content_hash
+
+SCHEMA_VERSION = 1
+SourceKind = Literal["feed", "file", "push"]
+EntityLabel = Literal["PER", "ORG", "LOC", "MISC"]
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_LANG = re.compile(r"^([a-z]{2,3}(-[A-Za-z0-9]{2,8})*|und)$")
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must carry a time zone")
+    return value.astimezone(UTC)
+
+
+def _article_id(value: str) -> str:
+    if not _HEX64.match(value):
+        raise ValueError("article id must be 64 lower-case hex characters (sha256)")
+    return value
+
+
+def _language(value: str) -> str:
+    if not _LANG.match(value):
+        raise ValueError(f"not a language tag: {value!r} (expected e.g. 'fr', 'en-GB' or 'und')")
+    return value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+ArticleId = Annotated[str, AfterValidator(_article_id)]
+LanguageTag = Annotated[str, AfterValidator(_language)]
+
+
+class _Contract(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> Self:
+        return cls.model_validate_json(data)
+
+
+class RawArticle(_Contract):
+    """An article as ingest publishes it to the raw topic."""
+
+    schema_version: Literal[1] = 1  # == SCHEMA_VERSION
+    id: ArticleId
+    version: int = Field(default=1, ge=1, description="Incremented when the content changes.")
+    url: str | None = None
+    guid: str | None = None
+    title: str = Field(max_length=2_000)
+    summary: str = Field(default="", max_length=20_000)
+    body: str = Field(default="", max_length=1_000_000)
+    authors: list[str] = Field(default_factory=list)
+    published_at: UtcDatetime
+    published_at_inferred: bool = Field(
+        default=False, description="True when the source gave no usable date (fetch time used)."
+    )
+    fetched_at: UtcDatetime
+    source_kind: SourceKind
+    source: str = Field(min_length=1, description="Source domain or name.")
+    feed_id: str | None = None
+    language_hint: LanguageTag | None = None
+    content_hash: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if not (self.title.strip() or self.body.strip() or self.summary.strip()):
+            raise ValueError("an article needs a title, a summary or a body")
+        if self.url is not None and canonical_url(self.url) != self.url:
+            raise ValueError("url must be canonical (use RawArticle.create)")
+        if self.content_hash != content_hash(self.title, self.body or self.summary):
+            raise ValueError("content_hash does not match title and body")
+        return self
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        title: str,
+        source_kind: SourceKind,
+        source: str,
+        url: str | None = None,
+        guid: str | None = None,
+        summary: str = "",
+        body: str = "",
+        published_at: datetime | None = None,
+        fetched_at: datetime | None = None,
+        version: int = 1,
+        **extra: object,
+    ) -> RawArticle:
+        """Build an article applying the shared id rule, URL canonicalisation and content hash."""
+        now = fetched_at or datetime.now(UTC)
+        canonical = canonical_url(url) if url else None
+        text = body or summary
+        return cls.model_validate(
+            {
+                "id": article_id(canonical, guid, title, text),
+                "version": version,
+                "url": canonical,
+                "guid": guid,
+                "title": title,
+                "summary": summary,
+                "body": body,
+                "published_at": published_at or now,
+                "published_at_inferred": published_at is None,
+                "fetched_at": now,
+                "source_kind": source_kind,
+                "source": source,
+                "content_hash": content_hash(title, text),
+                **extra,
+            }
+        )
+
+
+class Entity(_Contract):
+    """A named entity found in one article, with its mentions merged."""
+
+    canonical: str = Field(min_length=1)
+    label: EntityLabel
+    id: str | None = Field(default=None, description="Stable cross-language id when known.")
+    surface_forms: list[str] = Field(default_factory=list)
+    count: int = Field(ge=1)
+    offsets: list[tuple[int, int]] = Field(default_factory=list)
+
+
+class EnrichedArticle(RawArticle):
+    """A raw article plus language and entities, as enrich publishes it to the enriched topic."""
+
+    language: LanguageTag
+    language_confidence: float = Field(ge=0.0, le=1.0)
+    entities: list[Entity] = Field(default_factory=list)
+    word_count: int = Field(ge=0)
+    reading_time_s: int = Field(ge=0)
+    ner_truncated: bool = False
+    enriched_at: UtcDatetime
+
+    @classmethod
+    def from_raw(cls, raw: RawArticle, **enrichment: object) -> EnrichedArticle:
+        """Every raw field is kept; enrichment adds to it."""
+        return cls.model_validate({**raw.model_dump(), **enrichment})

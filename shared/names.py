@@ -1,0 +1,75 @@
+"""Every topic, index and alias name newswire uses, decided here and nowhere else.
+
+A ``namespace`` prefix isolates environments (and tests) that share one broker and one node.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+_VALID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Topic and index names for one namespace (default ``newswire``)."""
+
+    namespace: str = "newswire"
+
+    def __post_init__(self) -> None:
+        # Elasticsearch index names must be lower case; Kafka topic names are a subset of this.
+        if not _VALID.match(self.namespace) or len(self.namespace) > 100:
+            raise ValueError(
+                f"invalid namespace {self.namespace!r}: "
+                "use lower-case letters, digits, '.', '_', '-'"
+            )
+
+    @property
+    def raw_topic(self) -> str:
+        """Raw articles as published by ingest; key = article id."""
+        return f"{self.namespace}.articles.raw"
+
+    @property
+    def enriched_topic(self) -> str:
+        """Articles with language and entities, published by enrich; key = article id."""
+        return f"{self.namespace}.articles.enriched"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        """Records any stage could not process, with the reason (see ``shared.deadletter``)."""
+        return f"{self.namespace}.dead-letter"
+
+    @property
+    def enrich_group(self) -> str:
+        return f"{self.namespace}.enrich"
+
+    @property
+    def indexer_group(self) -> str:
+        return f"{self.namespace}.indexer"
+
+    @property
+    def index_template(self) -> str:
+        return f"{self.namespace}-articles"
+
+    @property
+    def index_pattern(self) -> str:
+        return f"{self.namespace}-articles-*"
+
+    @property
+    def write_alias(self) -> str:
+        """The indexer writes through this alias; it points at the current monthly index."""
+        return f"{self.namespace}-articles-write"
+
+    @property
+    def read_alias(self) -> str:
+        """Search reads through this alias; it spans every monthly index."""
+        return f"{self.namespace}-articles"
+
+    def monthly_index(self, when: datetime) -> str:
+        """The time-based index that holds articles published in ``when``'s month."""
+        return f"{self.namespace}-articles-{when:%Y.%m}"
+
+    def topics(self) -> tuple[str, str, str]:
+        return (self.raw_topic, self.enriched_topic, self.dead_letter_topic)
