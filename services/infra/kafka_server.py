@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import subprocess
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from services.infra import fetch
 from services.infra.java import find_jdk
-from services.infra.processes import alive, tail
+from services.infra.processes import alive, stop, tail
 from services.infra.settings import InfraSettings
 
 log = logging.getLogger(__name__)
@@ -111,16 +112,16 @@ def healthy(settings: InfraSettings) -> bool:
 
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap,
-            request_timeout_ms=5_000,
-            api_version_auto_timeout_ms=5_000,
+            bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5_000
         )
-    except Exception:  # any client failure means "not healthy yet"
+    except Exception as exc:  # any client failure means "not healthy (yet)"
+        log.debug("kafka health probe failed: %r", exc)
         return False
     try:
         admin.list_topics()
         return True
-    except Exception:
+    except Exception as exc:
+        log.debug("kafka health probe failed: %r", exc)
         return False
     finally:
         admin.close()
@@ -134,31 +135,44 @@ def start(settings: InfraSettings) -> int:
         directory.mkdir(parents=True, exist_ok=True)
     _write_config(settings, paths)
     _format_storage(settings, libs, paths)
-    with paths.stdout_log.open("ab") as out:
-        process = subprocess.Popen(
-            _java(settings, libs, paths, "kafka.Kafka", str(paths.config)),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # survives the CLI; `infra down` stops it
-        )
+    pid = _spawn(_java(settings, libs, paths, "kafka.Kafka", str(paths.config)), paths.stdout_log)
     deadline = time.monotonic() + settings.start_timeout_s
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        exited, status = os.waitpid(pid, os.WNOHANG)
+        if exited == pid:
             raise RuntimeError(
-                f"Kafka exited with code {process.returncode} during start-up.\n"
+                f"Kafka exited with code {os.waitstatus_to_exitcode(status)} during start-up.\n"
                 f"--- {paths.server_log} ---\n{tail(paths.server_log)}\n"
                 f"--- {paths.stdout_log} ---\n{tail(paths.stdout_log)}"
             )
         if healthy(settings):
-            log.info("kafka up pid=%s port=%s", process.pid, settings.kafka_port)
-            return process.pid
+            log.info("kafka up pid=%s port=%s", pid, settings.kafka_port)
+            return pid
         time.sleep(0.5)
-    process.terminate()
+    stop(pid, settings.stop_timeout_s)
     raise RuntimeError(
         f"Kafka not healthy after {settings.start_timeout_s:.0f}s.\n"
         f"--- {paths.server_log} ---\n{tail(paths.server_log)}"
     )
+
+
+def _spawn(argv: list[str], output: Path) -> int:
+    """Start a daemon in its own session (it outlives the CLI; `infra down` stops it)."""
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        return os.posix_spawn(
+            argv[0],
+            argv,
+            dict(os.environ),
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, fd, 1),
+                (os.POSIX_SPAWN_DUP2, fd, 2),
+            ],
+            setsid=True,
+        )
+    finally:
+        os.close(fd)
 
 
 def is_running(pid: int | None, settings: InfraSettings) -> bool:
