@@ -25,7 +25,7 @@ def _print_status(statuses: list[runner.ServerStatus], as_json: bool) -> None:
         return
     table = Table(title="newswire local infrastructure")
     for column in ("server", "version", "pid", "address", "health", "logs"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for s in statuses:
         health = (
             "[green]healthy" if s.healthy else ("[yellow]starting" if s.running else "[red]down")
