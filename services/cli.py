@@ -33,12 +33,15 @@ def setup() -> None:
 
 def build() -> typer.Typer:
     from services.infra.cli import app as infra
+    from services.ingest.cli import feeds_app, ingest_app
 
     root = typer.Typer(
         help="newswire: news ingestion, enrichment and search on Kafka + Elasticsearch.",
         no_args_is_help=True,
     )
     root.add_typer(infra, name="infra")
+    root.add_typer(ingest_app, name="ingest")
+    root.add_typer(feeds_app, name="feeds")
     root.command("setup")(setup)
     return root
 

@@ -1,0 +1,221 @@
+"""`newswire ingest file`: JSON (array or object), NDJSON and feed files, or folders of them.
+
+Every item ends up published, counted as a duplicate, or dead-lettered with its location
+(``file:<path>:<line>`` or ``file:<path>[<index>]``) and reason. Nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from services.ingest import feeds, records
+from services.ingest.errors import InvalidInputError
+from services.ingest.publisher import Outcome, Publisher
+from shared.models import RawArticle
+
+log = logging.getLogger(__name__)
+
+NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
+JSON_SUFFIXES = {".json"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    published: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.status == "published":
+            self.published += 1
+        elif outcome.status == "duplicate":
+            self.duplicates += 1
+        else:
+            self.dead_lettered += 1
+            self.reasons[outcome.reason or "unknown"] += 1
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One input to turn into an article: the decoded record (or the error) and its raw bytes."""
+
+    location: str
+    payload: bytes
+    record: object | InvalidInputError
+    language_hint: str | None = None
+
+
+def input_files(paths: list[Path]) -> list[Path]:
+    """Files named, plus every non-hidden file under folders named, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and not any(part.startswith(".") for part in p.parts)
+                )
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def _sniff(path: Path, head: bytes) -> str:
+    suffix = path.suffix.lower()
+    if suffix in NDJSON_SUFFIXES:
+        return "ndjson"
+    if suffix in JSON_SUFFIXES:
+        return "json"
+    if suffix in FEED_SUFFIXES:
+        return "feed"
+    stripped = head.lstrip()
+    if stripped.startswith((b"{", b"[")):
+        return "json"
+    return "feed"
+
+
+def _ndjson_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            advance(len(line))
+            if not line.strip():
+                continue
+            location = f"file:{path}:{number}"
+            try:
+                record: object | InvalidInputError = json.loads(line.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                record = InvalidInputError("invalid-utf8", f"line is not valid UTF-8: {exc}")
+            except ValueError as exc:
+                record = InvalidInputError("invalid-json", f"line is not valid JSON: {exc}")
+            yield Item(location, line.rstrip(b"\r\n"), record)
+
+
+def _feed_items(path: Path, content: bytes) -> Iterator[Item]:
+    parsed = feeds.parse(content, url=path.as_uri())
+    if parsed.warning:
+        log.warning("feed not well-formed, read liberally file=%s problem=%s", path, parsed.warning)
+    for index, entry in enumerate(parsed.entries):
+        location = f"file:{path}[{index}]"
+        if isinstance(entry, InvalidInputError):
+            yield Item(location, b"", entry)
+        else:
+            payload = entry.model_dump_json(exclude_none=True).encode()
+            yield Item(location, payload, entry, parsed.language)
+
+
+def _json_items(path: Path, content: bytes) -> Iterator[Item]:
+    try:
+        document = json.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError("invalid-utf8", f"file is not valid UTF-8: {exc}") from exc
+    except ValueError as exc:
+        raise InvalidInputError("invalid-json", f"file is not valid JSON: {exc}") from exc
+    if isinstance(document, dict) and str(document.get("version", "")).startswith(
+        "https://jsonfeed.org/"
+    ):
+        yield from _feed_items(path, content)
+    elif isinstance(document, list):
+        for index, record in enumerate(document):
+            yield Item(f"file:{path}[{index}]", json.dumps(record).encode(), record)
+    else:
+        yield Item(f"file:{path}", content, document)
+
+
+def file_items(path: Path, advance: Callable[[int], None] = lambda _n: None) -> Iterator[Item]:
+    """Every item of one file; a file that cannot be read at all is one failed item."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+        kind = _sniff(path, head)
+        if kind == "ndjson":
+            yield from _ndjson_items(path, advance)
+            return
+        content = path.read_bytes()
+        advance(len(content))
+        if not content.strip():
+            raise InvalidInputError("empty-file", "the file is empty: no article in it")
+        yield from (_json_items(path, content) if kind == "json" else _feed_items(path, content))
+    except InvalidInputError as exc:
+        yield Item(f"file:{path}", _excerpt(path), exc)
+    except OSError as exc:
+        yield Item(f"file:{path}", b"", InvalidInputError("unreadable-file", str(exc)))
+
+
+def _excerpt(path: Path, limit: int = 1024 * 1024) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(limit)
+    except OSError:
+        return b""
+
+
+def import_paths(
+    paths: list[Path],
+    publisher: Publisher,
+    *,
+    batch_size: int = 500,
+    advance: Callable[[int], None] = lambda _n: None,
+) -> ImportSummary:
+    summary = ImportSummary()
+    batch: list[RawArticle] = []
+
+    def flush() -> None:
+        for outcome in publisher.publish(batch):
+            summary.add(outcome)
+        batch.clear()
+
+    for path in input_files(paths):
+        summary.files += 1
+        fetched_at = datetime.now(UTC)
+        for item in file_items(path, advance):
+            try:
+                if isinstance(item.record, InvalidInputError):
+                    raise item.record
+                if isinstance(item.record, records.ArticleInput):
+                    article = records.build(
+                        item.record,
+                        source_kind="file",
+                        default_source=path.name,
+                        fetched_at=fetched_at,
+                        language_hint=item.language_hint,
+                    )
+                else:
+                    article = records.from_input(
+                        item.record,
+                        source_kind="file",
+                        default_source=path.name,
+                        fetched_at=fetched_at,
+                    )
+            except InvalidInputError as exc:
+                summary.add(
+                    publisher.dead_letter(
+                        reason=exc.reason,
+                        error=str(exc),
+                        payload=item.payload,
+                        source=item.location,
+                    )
+                )
+                continue
+            batch.append(article)
+            if len(batch) >= batch_size:
+                flush()
+    flush()
+    log.info(
+        "file import done files=%d published=%d duplicates=%d dead_lettered=%d",
+        summary.files,
+        summary.published,
+        summary.duplicates,
+        summary.dead_lettered,
+    )
+    return summary

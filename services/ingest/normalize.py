@@ -1,0 +1,170 @@
+"""Text, date and language normalisation for incoming articles.
+
+HTML becomes clean text that keeps paragraph breaks (blank line between blocks); entities are
+decoded; mojibake and other encoding damage is repaired (ftfy); dates in the many formats feeds
+use become aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from html import unescape
+from html.parser import HTMLParser
+
+import ftfy
+from feedparser.datetimes import _parse_date as feedparser_date
+
+# Elements whose boundaries are paragraph breaks in the text.
+_BLOCK = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tr",
+        "ul",
+    ]
+)
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "iframe", "object"})
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_TAG_HINT = re.compile(r"<[a-zA-Z!/]")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
+        if tag in _SKIP:
+            self.skip_depth += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:  # noqa: ARG002
+        if tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.parts.append(data)
+
+
+def clean_text(value: str) -> str:
+    """Whitespace-normalised text: one space inside lines, paragraphs separated by a blank line."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", value.replace("\r\n", "\n")):
+        lines = [_SPACES.sub(" ", line).strip() for line in block.split("\n")]
+        paragraph = " ".join(line for line in lines if line)
+        if paragraph:
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def html_to_text(value: str | None) -> str:
+    """HTML (or plain text) -> clean, repaired text with paragraph breaks kept."""
+    if not value:
+        return ""
+    text = ftfy.fix_text(value, unescape_html=False)
+    if _TAG_HINT.search(text):
+        extractor = _TextExtractor()
+        extractor.feed(text)
+        extractor.close()
+        text = "".join(extractor.parts)
+    else:
+        text = unescape(text)
+    return clean_text(text)
+
+
+def single_line(value: str | None) -> str:
+    """For titles and names: HTML -> text on one line."""
+    return " ".join(html_to_text(value).split())
+
+
+_DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """Any common feed/article date -> aware UTC datetime, or None when unusable.
+
+    Naive times are taken as UTC (what most feeds without an offset mean).
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            parsed = None
+    if parsed is None:
+        for fmt in _DAY_FIRST:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        struct = feedparser_date(text)  # W3C-DTF, RFC 822 variants, many localised forms
+        if struct is None:
+            return None
+        parsed = datetime.fromtimestamp(calendar.timegm(struct), UTC)
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    result = parsed.astimezone(UTC)
+    if not 1970 <= result.year <= 2200:
+        return None
+    return result
+
+
+_LANG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?")
+
+
+def language_tag(value: str | None) -> str | None:
+    """'fr-FR', 'FR', 'en_us', 'de-DE-1996' -> 'fr-FR', 'fr', 'en-US', 'de-DE'; junk -> None."""
+    if not value:
+        return None
+    match = _LANG.match(value.strip())
+    if not match:
+        return None
+    base, region = match.group(1).lower(), match.group(2)
+    if region and len(region) == 2:
+        return f"{base}-{region.upper()}"
+    return base

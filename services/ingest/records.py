@@ -1,0 +1,134 @@
+"""Article input (files and the push endpoint) -> ``RawArticle``.
+
+The input format is deliberately forgiving about *shape* (``body`` or ``content``, ``authors`` as
+a list or a string, ``published`` in many date formats) and strict about *types*: a title that is
+a number is an error, not a string. Anything that cannot become a valid article raises
+``InvalidInputError`` with a reason, and the caller dead-letters it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.ingest.errors import InvalidInputError
+from services.ingest.normalize import html_to_text, language_tag, parse_date, single_line
+from shared.ids import canonical_url
+from shared.models import RawArticle, SourceKind
+
+
+class ArticleInput(BaseModel):
+    """One article as users send it (JSON object). Unknown keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    url: str | None = None
+    link: str | None = Field(default=None, description="Alias of url.")
+    guid: str | None = None
+    id: str | None = Field(default=None, description="Alias of guid.")
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = Field(default=None, description="Alias of summary.")
+    body: str | None = None
+    content: str | None = Field(default=None, description="Alias of body (HTML allowed).")
+    authors: list[str] | str | None = None
+    author: str | None = None
+    published: str | None = None
+    published_at: str | None = None
+    date: str | None = None
+    language: str | None = None
+    lang: str | None = None
+    source: str | None = None
+    feed_id: str | None = None
+
+
+def _errors(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'article'}: {err['msg']}" for err in exc.errors()
+    )
+
+
+def _authors(item: ArticleInput) -> list[str]:
+    raw = item.authors if item.authors is not None else item.author
+    if raw is None:
+        return []
+    values = [raw] if isinstance(raw, str) else raw
+    return [name for name in (single_line(v) for v in values) if name][:50]
+
+
+def from_input(
+    data: object,
+    *,
+    source_kind: SourceKind,
+    default_source: str,
+    fetched_at: datetime,
+    language_hint: str | None = None,
+    feed_id: str | None = None,
+) -> RawArticle:
+    """Validate and normalise one input record; raise ``InvalidInputError`` if impossible."""
+    if not isinstance(data, dict):
+        raise InvalidInputError(
+            "not-an-object", f"an article must be a JSON object, got {type(data).__name__}"
+        )
+    try:
+        item = ArticleInput.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInputError("invalid-field", _errors(exc)) from exc
+    return build(
+        item,
+        source_kind=source_kind,
+        default_source=default_source,
+        fetched_at=fetched_at,
+        language_hint=language_hint,
+        feed_id=feed_id,
+    )
+
+
+def build(
+    item: ArticleInput,
+    *,
+    source_kind: SourceKind,
+    default_source: str,
+    fetched_at: datetime,
+    language_hint: str | None = None,
+    feed_id: str | None = None,
+) -> RawArticle:
+    url_text = item.url or item.link
+    url = canonical_url(url_text) if url_text else None
+    if url_text and url is None:
+        raise InvalidInputError("invalid-url", f"not an http(s) URL: {url_text[:200]!r}")
+    title = single_line(item.title)
+    summary = html_to_text(item.summary or item.description)
+    body = html_to_text(item.body or item.content)
+    if not (title or summary or body):
+        raise InvalidInputError("empty-article", "an article needs a title, a summary or a body")
+    date_text = item.published or item.published_at or item.date
+    published = parse_date(date_text)
+    source = (item.source or "").strip() or (url.split("/")[2] if url else default_source)
+    guid = (item.guid or item.id or "").strip() or None
+    extra: dict[str, Any] = {
+        "authors": _authors(item),
+        "language_hint": language_tag(item.language or item.lang) or language_tag(language_hint),
+        "feed_id": item.feed_id or feed_id,
+    }
+    if not (url or guid) and not (title or body or summary):
+        raise InvalidInputError("no-identity", "an article needs a URL, a GUID or some content")
+    try:
+        return RawArticle.create(
+            title=title or summary[:200] or body[:200],
+            url=url,
+            guid=guid,
+            summary=summary,
+            body=body,
+            published_at=published,
+            fetched_at=fetched_at,
+            source_kind=source_kind,
+            source=source[:200],
+            **extra,
+        )
+    except ValidationError as exc:
+        raise InvalidInputError("invalid-article", _errors(exc)) from exc
+    except ValueError as exc:
+        raise InvalidInputError("invalid-article", str(exc)) from exc

@@ -1,0 +1,120 @@
+"""The push endpoint against the real broker: auth, limits, partial batches, NDJSON, health."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from services.ingest.api import create_app
+from services.ingest.context import open_publisher
+from services.ingest.metrics import IngestMetrics
+from services.ingest.settings import IngestSettings
+from shared.deadletter import DeadLetter
+from shared.names import Names
+from shared.settings import KafkaSettings
+from tests.kafka_utils import read_all
+
+pytestmark = pytest.mark.integration
+KEY = {"X-API-Key": "s3cret-key"}
+
+
+@pytest.fixture
+def client(kafka_settings: KafkaSettings, names: Names, tmp_path: Path) -> Iterator[TestClient]:
+    settings = IngestSettings(
+        namespace=names.namespace,
+        state_dir=tmp_path,
+        kafka=kafka_settings,
+        api_key=SecretStr("s3cret-key"),
+        max_body_bytes=4096,
+        max_batch_items=5,
+    )
+    metrics = IngestMetrics()
+    app = create_app(settings, metrics, lambda: open_publisher(settings, metrics))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_requires_the_api_key(client: TestClient) -> None:
+    article = {"title": "t", "url": "https://x.example/1"}
+    assert client.post("/articles", json=article).status_code == 401
+    assert client.post("/articles", json=article, headers={"X-API-Key": "wrong"}).status_code == 401
+    assert client.post("/articles", json=article, headers=KEY).status_code == 200
+
+
+def test_body_over_limit_is_413(client: TestClient) -> None:
+    big = {"title": "t", "body": "x" * 5000}
+    assert client.post("/articles", json=big, headers=KEY).status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit holds while streaming
+        yield b'{"title": "t", "body": "'
+        for _ in range(10):
+            yield b"y" * 1000
+        yield b'"}'
+
+    response = client.post(
+        "/articles", content=chunks(), headers={**KEY, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    too_many = [{"title": f"t{i}"} for i in range(6)]
+    assert client.post("/articles", json=too_many, headers=KEY).status_code == 413
+
+
+def test_partial_batch_accepts_valid_and_lists_invalid(
+    client: TestClient, kafka_settings: KafkaSettings, names: Names
+) -> None:
+    batch = [
+        {"title": "Un", "url": "https://news.example.fr/1"},
+        {"title": 42},
+        {"title": "Deux", "url": "https://news.example.fr/2"},
+        {"url": "ftp://nope"},
+    ]
+    response = client.post("/articles", json=batch, headers=KEY)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["accepted"] == 2
+    assert [(r["index"], r["reason"]) for r in body["rejected"]] == [
+        (1, "invalid-field"),
+        (3, "invalid-url"),
+    ]
+    assert [a["index"] for a in body["articles"]] == [0, 2]
+    again = client.post("/articles", json=batch[:1], headers=KEY).json()
+    assert again["duplicates"] == 1
+    assert len(read_all(kafka_settings, names.raw_topic)) == 2
+    letters = [
+        DeadLetter.model_validate_json(r.value)
+        for r in read_all(kafka_settings, names.dead_letter_topic)
+    ]
+    assert sorted(letter.reason for letter in letters) == ["invalid-field", "invalid-url"]
+    assert all(letter.source and letter.source.startswith("push:") for letter in letters)
+
+
+def test_ndjson_and_broken_json(client: TestClient) -> None:
+    lines = "\n".join([json.dumps({"title": "A"}), "{broken", json.dumps({"title": "B"})])
+    response = client.post(
+        "/articles", content=lines, headers={**KEY, "Content-Type": "application/x-ndjson"}
+    )
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 2
+    assert response.json()["rejected"][0]["index"] == 1
+    broken = client.post(
+        "/articles", content=b"{nope", headers={**KEY, "Content-Type": "application/json"}
+    )
+    assert broken.status_code == 400
+    assert broken.json()["reason"] == "invalid-json"
+    only_invalid = client.post("/articles", json={"title": ""}, headers=KEY)
+    assert only_invalid.status_code == 422
+
+
+def test_health_metrics_and_openapi(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "kafka": True}
+    client.post("/articles", json={"title": "m"}, headers=KEY)
+    metrics = client.get("/metrics/").text
+    assert 'newswire_ingest_published_total{source_kind="push"} 1.0' in metrics
+    spec = client.get("/openapi.json").json()
+    assert "/articles" in spec["paths"]
+    assert "application/x-ndjson" in spec["paths"]["/articles"]["post"]["requestBody"]["content"]

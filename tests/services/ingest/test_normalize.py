@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.ingest.normalize import clean_text, html_to_text, language_tag, parse_date
+
+
+def test_html_to_text_keeps_paragraphs_and_decodes_entities() -> None:
+    html = (
+        "<div><p>Les armes nucl&eacute;aires &amp; le trait&#233;.</p>"
+        "<p>Second\n   paragraphe<br/>apr\u00e8s un saut</p><script>alert(1)</script>"
+        "<style>p{}</style></div>"
+    )
+    assert html_to_text(html) == (
+        "Les armes nucléaires & le traité.\n\nSecond paragraphe\n\naprès un saut"
+    )
+
+
+def test_plain_text_with_entities_and_mojibake_is_repaired() -> None:
+    assert html_to_text("Caf\u00c3\u00a9 &amp; cr\u00c3\u00a8me") == "Café & crème"
+    assert html_to_text(None) == ""
+    assert clean_text("  a \t b \n\n\n c  ") == "a b\n\nc"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tue, 24 Nov 2026 08:30:00 +0100", datetime(2026, 11, 24, 7, 30, tzinfo=UTC)),
+        ("Tue, 24 Nov 2026 08:30:00 GMT", datetime(2026, 11, 24, 8, 30, tzinfo=UTC)),
+        ("2026-11-24T09:15:00Z", datetime(2026, 11, 24, 9, 15, tzinfo=UTC)),
+        ("2026-11-24T09:15:00+01:00", datetime(2026, 11, 24, 8, 15, tzinfo=UTC)),
+        ("2026-11-24 09:15:00", datetime(2026, 11, 24, 9, 15, tzinfo=UTC)),
+        ("2026-11-24", datetime(2026, 11, 24, tzinfo=UTC)),
+        ("24/11/2026 10:00", datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),
+        ("24.11.2026", datetime(2026, 11, 24, tzinfo=UTC)),
+        ("yesterday-ish", None),
+        ("", None),
+        (None, None),
+        ("0001-01-01T00:00:00Z", None),
+    ],
+)
+def test_parse_date(text: str | None, expected: datetime | None) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("fr-FR", "fr-FR"), ("FR", "fr"), ("en_us", "en-US"), ("ru", "ru"), ("x", None), ("", None)],
+)
+def test_language_tag(value: str, expected: str | None) -> None:
+    assert language_tag(value) == expected

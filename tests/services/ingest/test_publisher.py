@@ -1,0 +1,94 @@
+"""Publisher against the real broker: keys, headers, dedup across restarts, versions, DLQ."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.ingest.context import open_publisher
+from services.ingest.metrics import IngestMetrics
+from services.ingest.settings import IngestSettings
+from shared.deadletter import DeadLetter
+from shared.models import RawArticle
+from shared.names import Names
+from shared.settings import KafkaSettings
+from tests.kafka_utils import read_all
+
+pytestmark = pytest.mark.integration
+
+
+def article(url: str, body: str = "Le corps de l'article.") -> RawArticle:
+    return RawArticle.create(
+        title="Titre",
+        body=body,
+        url=url,
+        source_kind="feed",
+        source="news.example.fr",
+        published_at=datetime(2026, 11, 24, tzinfo=UTC),
+    )
+
+
+@pytest.fixture
+def settings(kafka_settings: KafkaSettings, names: Names, tmp_path: Path) -> IngestSettings:
+    return IngestSettings(namespace=names.namespace, state_dir=tmp_path, kafka=kafka_settings)
+
+
+def test_publish_dedup_across_restart_and_versions(
+    settings: IngestSettings, kafka_settings: KafkaSettings, names: Names
+) -> None:
+    metrics = IngestMetrics()
+    publisher = open_publisher(settings, metrics)
+    a = article("https://news.example.fr/a?utm_source=feed1")
+    same_via_other_feed = article("https://NEWS.example.fr/a?fbclid=zz#top")
+    b = article("https://news.example.fr/b")
+    outcomes = publisher.publish([a, same_via_other_feed, b])
+    assert [o.status for o in outcomes] == ["published", "duplicate", "published"]
+    publisher.close()
+
+    # A restart: a new publisher on the same state dir remembers what was published.
+    publisher = open_publisher(settings, metrics)
+    changed = article("https://news.example.fr/a", body="Le corps a changé.")
+    outcomes = publisher.publish([a, changed, changed])
+    assert [(o.status, o.version) for o in outcomes] == [
+        ("duplicate", 1),
+        ("published", 2),
+        ("duplicate", 2),
+    ]
+    publisher.close()
+
+    records = read_all(kafka_settings, names.raw_topic)
+    assert len(records) == 3
+    by_version = {
+        (r.key.decode(), RawArticle.from_json(r.value).version): RawArticle.from_json(r.value)
+        for r in records
+    }
+    assert set(by_version) == {(a.id, 1), (b.id, 1), (a.id, 2)}
+    assert by_version[(a.id, 2)].body == "Le corps a changé."
+    headers = dict(records[0].headers)
+    assert headers["schema-version"] == b"1"
+    assert headers["source"] == b"news.example.fr"
+    assert metrics.published.labels("feed")._value.get() == 3
+    assert metrics.duplicates.labels("feed")._value.get() == 3
+
+
+def test_dead_letter_record(
+    settings: IngestSettings, kafka_settings: KafkaSettings, names: Names
+) -> None:
+    publisher = open_publisher(settings, IngestMetrics())
+    settings_limit = settings.dead_letter_excerpt_bytes
+    payload = b'{"title": ' + b"x" * (settings_limit + 10)
+    publisher.dead_letter(
+        reason="invalid-json", error="Expecting value", payload=payload, source="file:/x:3"
+    )
+    publisher.close()
+    (record,) = read_all(kafka_settings, names.dead_letter_topic)
+    letter = DeadLetter.model_validate(json.loads(record.value))
+    assert letter.stage == "ingest"
+    assert letter.reason == "invalid-json"
+    assert letter.source == "file:/x:3"
+    assert letter.payload_truncated
+    assert letter.payload_bytes == len(payload)
+    assert dict(record.headers)["reason"] == b"invalid-json"
