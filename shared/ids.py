@@ -8,6 +8,7 @@ has no usable URL, sha256 of ``"guid:" + GUID``; when it has neither, sha256 of
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader; they never change which article a URL names.
@@ -40,6 +41,7 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+@lru_cache(maxsize=8192)  # called at several steps for the same URL
 def canonical_url(url: str) -> str | None:
     """Return the canonical form of an http(s) URL, or None when it is not one.
 

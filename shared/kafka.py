@@ -25,7 +25,9 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
         "client_id": settings.client_id,
         "acks": "all",
         "enable_idempotence": True,
-        "compression_type": "gzip",
+        "compression_type": None
+        if settings.compression_type == "none"
+        else settings.compression_type,
         "linger_ms": 20,
         "batch_size": 256 * 1024,
         "request_timeout_ms": settings.request_timeout_ms,

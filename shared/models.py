@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from shared.ids import article_id, canonical_url, content_hash
 
@@ -81,12 +81,15 @@ class RawArticle(_Contract):
     content_hash: str
 
     @model_validator(mode="after")
-    def _consistent(self) -> Self:
+    def _consistent(self, info: ValidationInfo) -> Self:
         if not (self.title.strip() or self.body.strip() or self.summary.strip()):
             raise ValueError("an article needs a title, a summary or a body")
         if self.url is not None and canonical_url(self.url) != self.url:
             raise ValueError("url must be canonical (use RawArticle.create)")
-        if self.content_hash != content_hash(self.title, self.body or self.summary):
+        computed_here = bool(info.context and info.context.get("content_hash_computed"))
+        if not computed_here and self.content_hash != content_hash(
+            self.title, self.body or self.summary
+        ):
             raise ValueError("content_hash does not match title and body")
         return self
 
@@ -126,7 +129,8 @@ class RawArticle(_Contract):
                 "source": source,
                 "content_hash": content_hash(title, text),
                 **extra,
-            }
+            },
+            context={"content_hash_computed": True},  # no need to hash the text twice
         )
 
 

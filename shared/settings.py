@@ -6,6 +6,8 @@ passed down explicitly: nothing here reads the environment at import time.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,6 +23,8 @@ class KafkaSettings(BaseSettings):
     client_id: str = "newswire"
     request_timeout_ms: int = Field(default=30_000, ge=1_000)
     partitions: int = Field(default=3, ge=1, description="Partitions of topics newswire creates.")
+    # lz4: several times cheaper than gzip in CPU for a similar ratio on article text.
+    compression_type: Literal["lz4", "zstd", "gzip", "snappy", "none"] = "lz4"
     replication_factor: int = Field(default=1, ge=1)
 
     @property

@@ -46,6 +46,30 @@ class DedupStore:
             return Decision("duplicate", int(row[1]))
         return Decision("changed", int(row[1]) + 1)
 
+    def decide_many(self, items: list[tuple[str, str]]) -> list[Decision]:
+        """``decide`` for many (id, content_hash) pairs in one query per chunk."""
+        known: dict[str, tuple[str, int]] = {}
+        ids = list({article_id for article_id, _ in items})
+        with self._lock:
+            for start in range(0, len(ids), 500):  # SQLite's variable limit
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT id, content_hash, version FROM published WHERE id IN ({marks})",  # noqa: S608
+                    chunk,
+                ).fetchall()
+                known.update({row[0]: (row[1], int(row[2])) for row in rows})
+        decisions = []
+        for article_id, content_hash in items:
+            row = known.get(article_id)
+            if row is None:
+                decisions.append(Decision("new", 1))
+            elif row[0] == content_hash:
+                decisions.append(Decision("duplicate", row[1]))
+            else:
+                decisions.append(Decision("changed", row[1] + 1))
+        return decisions
+
     def record(self, entries: list[tuple[str, str, int]]) -> None:
         """Remember (id, content_hash, version) triples Kafka has acknowledged."""
         if not entries:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from kafka import KafkaProducer
 
-from services.ingest.dedup import DedupStore
+from services.ingest.dedup import Decision, DedupStore
 from services.ingest.errors import PublishError
 from services.ingest.metrics import IngestMetrics
 from shared.deadletter import DeadLetter
@@ -66,14 +66,14 @@ class Publisher:
         # Versions sent but not yet acknowledged: concurrent batches see them as published.
         self._pending: dict[str, tuple[str, int]] = {}
 
-    def _decide(self, article: RawArticle) -> tuple[str, int]:
+    def _decide(self, article: RawArticle, stored: Decision) -> tuple[str, int]:
+        # Versions sent earlier in this batch or by a concurrent one win over the stored state.
         pending = self._pending.get(article.id)
         if pending is not None:
             if pending[0] == article.content_hash:
                 return "duplicate", pending[1]
             return "changed", pending[1] + 1
-        decision = self.dedup.decide(article.id, article.content_hash)
-        return decision.verdict, decision.version
+        return stored.verdict, stored.version
 
     def publish(self, articles: Sequence[RawArticle]) -> list[Outcome]:
         """Publish new and changed articles; return one outcome per input, in order.
@@ -84,8 +84,9 @@ class Publisher:
         outcomes: list[Outcome | None] = [None] * len(articles)
         sent: list[tuple[int, RawArticle, Any]] = []
         with self._lock:
+            stored = self.dedup.decide_many([(a.id, a.content_hash) for a in articles])
             for i, article in enumerate(articles):
-                verdict, version = self._decide(article)
+                verdict, version = self._decide(article, stored[i])
                 if verdict == "duplicate":
                     outcomes[i] = Outcome("duplicate", article.id, version)
                     self.metrics.duplicates.labels(article.source_kind).inc()

@@ -1,0 +1,137 @@
+"""Benchmark: NDJSON import (parse + validate + normalise + dedup + publish) versus a bare
+kafka-python producer sending the same lines, side by side, on the local broker.
+
+    .venv/bin/python bench/ingest_ndjson.py [--entries 20000] [--rounds 3]
+
+Needs `newswire infra up`. Rounds alternate subject and baseline (A B A B ...) after a warm-up;
+the median and spread of each are printed, then one summary line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from kafka import KafkaProducer
+from kafka import __version__ as kafka_python_version
+
+from services.ingest.context import open_publisher
+from services.ingest.files import import_paths
+from services.ingest.metrics import IngestMetrics
+from services.ingest.settings import IngestSettings
+from shared.kafka import ensure_topics, make_producer
+from shared.names import Names
+from shared.settings import KafkaSettings
+
+WORDS = (
+    "le la les un une des traité armes nucléaires négociations délégation ministre accord "
+    "sommet président gouvernement sécurité internationale conférence Vienne Genève Paris "
+    "Moscou Berlin Madrid ONU AIEA OTAN Union européenne coopération énergie économie vote"
+).split()
+
+
+def make_entries(count: int, seed: int = 7) -> list[bytes]:
+    rng = random.Random(seed)
+    lines = []
+    for i in range(count):
+        paragraphs = [
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(60, 90))) + "." for _ in range(5)
+        ]
+        record = {
+            "url": f"https://news.example.fr/{i}?utm_source=bench",
+            "title": " ".join(rng.choice(WORDS) for _ in range(9)).capitalize(),
+            "summary": paragraphs[0][:200],
+            "body": "\n\n".join(paragraphs),
+            "authors": ["Jeanne Martin"],
+            "published": "2026-11-24T09:15:00+01:00",
+            "language": "fr",
+        }
+        lines.append(json.dumps(record, ensure_ascii=False).encode())
+    return lines
+
+
+def run_subject(path: Path, kafka: KafkaSettings, state: Path) -> tuple[float, int]:
+    names = Names(f"bench-{uuid.uuid4().hex[:8]}")
+    settings = IngestSettings(
+        namespace=names.namespace, state_dir=state / names.namespace, kafka=kafka
+    )
+    publisher = open_publisher(settings, IngestMetrics())  # topics created before timing
+    start = time.perf_counter()
+    summary = import_paths([path], publisher, batch_size=1000)
+    elapsed = time.perf_counter() - start
+    publisher.close()
+    return elapsed, summary.published
+
+
+def run_baseline(lines: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
+    topic = Names(f"bench-{uuid.uuid4().hex[:8]}").raw_topic
+    ensure_topics(kafka, [topic])
+    producer: KafkaProducer = make_producer(kafka)  # same durability/batching/compression
+    producer.partitions_for(topic)
+    start = time.perf_counter()
+    for line in lines:
+        producer.send(topic, value=line)
+    producer.flush()
+    elapsed = time.perf_counter() - start
+    producer.close()
+    return elapsed, len(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--bootstrap", default=os.environ.get("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    )
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # "on one core"
+    kafka = KafkaSettings(bootstrap_servers=args.bootstrap)
+    lines = make_entries(args.entries)
+    size = sum(len(line) for line in lines)
+    print(
+        f"machine: {os.cpu_count()} cores (pinned to 1), Python {platform.python_version()}, "
+        f"kafka-python {kafka_python_version}"
+    )
+    print(f"data: {len(lines)} NDJSON entries, {size / len(lines):.0f} bytes each on average")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.ndjson"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        run_baseline(lines[:2000], kafka)  # warm-up both paths
+        small = Path(tmp) / "warm.ndjson"
+        small.write_bytes(b"\n".join(lines[:2000]) + b"\n")
+        run_subject(small, kafka, Path(tmp))
+        subject_rates, baseline_rates = [], []
+        for round_no in range(1, args.rounds + 1):
+            elapsed, count = run_subject(path, kafka, Path(tmp))
+            assert count == len(lines), f"subject published {count} of {len(lines)}"
+            subject_rates.append(count / elapsed)
+            elapsed_b, count_b = run_baseline(lines, kafka)
+            baseline_rates.append(count_b / elapsed_b)
+            print(
+                f"round {round_no}: subject {subject_rates[-1]:,.0f}/s, "
+                f"baseline {baseline_rates[-1]:,.0f}/s"
+            )
+    subject = statistics.median(subject_rates)
+    baseline = statistics.median(baseline_rates)
+    print(
+        f"subject median {subject:,.0f}/s (spread {min(subject_rates):,.0f}-"
+        f"{max(subject_rates):,.0f}); baseline median {baseline:,.0f}/s (spread "
+        f"{min(baseline_rates):,.0f}-{max(baseline_rates):,.0f})"
+    )
+    print(f"subject {subject:.0f}/s, baseline {baseline:.0f}/s, ratio {subject / baseline:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
