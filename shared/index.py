@@ -46,7 +46,9 @@ def ensure_index(client: Elasticsearch, names: Names, now: datetime) -> str:
 
     Safe to run at every start-up and from several processes at once.
     """
-    body = index_template_body()
+    # Every monthly index joins the read alias as soon as it is created (also when the indexer
+    # creates one implicitly by writing to it).
+    body = {**index_template_body(), "aliases": {names.read_alias: {}}}
     client.indices.put_index_template(
         name=names.index_template,
         index_patterns=[names.index_pattern],

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from xml.sax import SAXException
 
 import feedparser
 
@@ -54,11 +55,17 @@ def _parse_xml_feed(content: bytes, url: str, headers: dict[str, str]) -> Parsed
         )
     parsed = feedparser.parse(
         content,
-        response_headers={"content-location": url, **headers},
+        # Files have no HTTP headers: say it is XML, or feedparser flags every file feed.
+        response_headers={"content-location": url, "content-type": "application/xml", **headers},
         sanitize_html=False,  # we convert to text ourselves; keep all text
         resolve_relative_uris=True,
     )
     version = parsed.get("version") or ""
+    problem = parsed.get("bozo_exception")
+    if isinstance(problem, SAXException):
+        # Not well-formed (truncated download, broken markup): a partial entry would be
+        # published as if complete, so the document is refused as a whole and dead-lettered.
+        raise FeedParseError("malformed-feed", f"the feed is not well-formed XML: {problem}")
     if not parsed.entries and (parsed.bozo or not version):
         problem = parsed.get("bozo_exception")
         detail = f": {problem}" if problem else ""
@@ -70,7 +77,7 @@ def _parse_xml_feed(content: bytes, url: str, headers: dict[str, str]) -> Parsed
         ttl = float(feed["ttl"]) * 60 if feed.get("ttl") else None
     except (TypeError, ValueError):
         ttl = None
-    # Like every liberal feed reader, read what a not-well-formed feed still yields, but say so.
+    # Benign problems (e.g. a declared encoding that was wrong) are reported, not fatal.
     warning = str(parsed.get("bozo_exception")) if parsed.bozo else None
     result = ParsedFeed(
         title=str(feed.get("title", "")), language=language, ttl_s=ttl, warning=warning
@@ -95,15 +102,16 @@ def _entry(entry: Any, feed_language: str | None) -> ArticleInput | FeedParseErr
     title_detail = entry.get("title_detail") or {}
     authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
     # Prefer feedparser's parsed date; fall back to the raw text (our own parser knows more).
+    # dict.get reads the stored keys only: feedparser's own .get maps published<->updated
+    # with a deprecation warning.
     published = (
-        _struct_to_iso(entry.get("published_parsed"))
-        or _struct_to_iso(entry.get("updated_parsed"))
-        or entry.get("published")
-        or entry.get("updated")
-        or entry.get("dc_date")
+        _struct_to_iso(dict.get(entry, "published_parsed"))
+        or _struct_to_iso(dict.get(entry, "updated_parsed"))
+        or dict.get(entry, "published")
+        or dict.get(entry, "updated")
     )
     language = (
-        entry.get("dc_language")
+        entry.get("language")  # <dc:language> on the item
         or body_language
         or title_detail.get("language")
         or summary_detail.get("language")

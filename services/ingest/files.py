@@ -102,7 +102,7 @@ def _ndjson_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
 
 
 def _feed_items(path: Path, content: bytes) -> Iterator[Item]:
-    parsed = feeds.parse(content, url=path.as_uri())
+    parsed = feeds.parse(content, url=path.resolve().as_uri())
     if parsed.warning:
         log.warning("feed not well-formed, read liberally file=%s problem=%s", path, parsed.warning)
     for index, entry in enumerate(parsed.entries):
@@ -150,6 +150,9 @@ def file_items(path: Path, advance: Callable[[int], None] = lambda _n: None) -> 
         yield Item(f"file:{path}", _excerpt(path), exc)
     except OSError as exc:
         yield Item(f"file:{path}", b"", InvalidInputError("unreadable-file", str(exc)))
+    except Exception as exc:  # a parser bug must not stop the import: the file is dead-lettered
+        log.exception("unexpected error reading file=%s", path)
+        yield Item(f"file:{path}", _excerpt(path), InvalidInputError("parse-error", repr(exc)))
 
 
 def _excerpt(path: Path, limit: int = 1024 * 1024) -> bytes:

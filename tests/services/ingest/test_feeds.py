@@ -137,8 +137,8 @@ def test_huge_entry_is_parsed_not_crashing() -> None:
     assert len(first.body) > 800_000
 
 
-def test_truncated_feed_is_read_liberally_with_a_warning() -> None:
-    parsed = feeds.parse(b"<rss version='2.0'><channel><title>t</title><item><title>x</title>")
-    (entry,) = entries(parsed)
-    assert entry.title == "x"
-    assert parsed.warning
+def test_truncated_feed_is_refused_not_half_read() -> None:
+    with pytest.raises(FeedParseError) as caught:
+        feeds.parse(b"<rss version='2.0'><channel><title>t</title><item><title>x</title>")
+    assert caught.value.reason == "malformed-feed"
+    assert "well-formed" in str(caught.value)

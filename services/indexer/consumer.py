@@ -1,0 +1,237 @@
+"""The indexer loop: poll a batch, write it, dead-letter what Elasticsearch rejects, commit.
+
+Offsets are committed only after every record of the batch is either acknowledged by
+Elasticsearch (indexed, or a no-op replay) or acknowledged by Kafka as a dead letter. While the
+node is down or overloaded the batch is retried with jittered exponential backoff and the
+partitions are paused (backpressure): the consumer keeps polling, so it stays in its group, but
+takes no new work. A stop request during that wait leaves the batch uncommitted: it is redelivered
+on restart, and external versioning makes that harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import CommitFailedError
+from pydantic import ValidationError
+
+from services.indexer import bulk
+from services.indexer.document import to_document
+from services.indexer.metrics import IndexerMetrics
+from services.indexer.settings import IndexerSettings
+from shared.deadletter import DeadLetter
+from shared.models import EnrichedArticle
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    records: int
+    indexed: int
+    unchanged: int
+    dead_lettered: int
+    committed: bool
+
+
+class Indexer:
+    def __init__(
+        self,
+        settings: IndexerSettings,
+        consumer: KafkaConsumer,
+        producer: KafkaProducer,
+        es: Elasticsearch,
+        metrics: IndexerMetrics,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.names = settings.names
+        self.consumer = consumer
+        self.producer = producer
+        self.es = es
+        self.metrics = metrics
+        self.rng = rng or random.Random()  # noqa: S311 (jitter, not security)
+        self._dead_letter_futures: list[Any] = []
+        self.stop_event = threading.Event()
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self, *, burst: bool = False) -> None:
+        """Consume until ``stop_event`` is set (or, with ``burst``, until caught up)."""
+        self.consumer.subscribe([self.names.enriched_topic])
+        while not self.stop_event.is_set():
+            polled = self.consumer.poll(
+                timeout_ms=self.settings.poll_timeout_ms, max_records=self.settings.batch_size
+            )
+            records = [r for batch in polled.values() for r in batch]
+            if records:
+                self.process(records)
+            elif burst and self._caught_up():
+                log.info("burst done: caught up on %s", self.names.enriched_topic)
+                return
+
+    def _caught_up(self) -> bool:
+        assignment = self.consumer.assignment()
+        if not assignment:
+            return False
+        end = self.consumer.end_offsets(list(assignment))
+        return all(self.consumer.position(tp) >= end[tp] for tp in assignment)
+
+    # -- one batch ------------------------------------------------------------------------
+    def process(self, records: list[Any]) -> BatchReport:
+        actions: list[bulk.Action] = []
+        sources: list[Any] = []
+        dead = 0
+        now = datetime.now(UTC)
+        for record in records:
+            try:
+                article = EnrichedArticle.from_json(record.value)
+            except (ValidationError, ValueError, TypeError) as exc:
+                self._dead_letter(record, "invalid-article", str(exc), None)
+                dead += 1
+                continue
+            actions.append(
+                bulk.Action(
+                    index=self.names.monthly_index(article.published_at),
+                    doc_id=article.id,
+                    version=article.version,
+                    document=to_document(article, indexed_at=now),
+                )
+            )
+            sources.append(record)
+        indexed, unchanged, rejected = self._write_with_retries(actions, sources)
+        dead += rejected
+        if self.stop_event.is_set() and len(actions) > indexed + unchanged + rejected:
+            log.warning("stopping with an unwritten batch: not committed, will be redelivered")
+            return BatchReport(len(records), indexed, unchanged, dead, committed=False)
+        self._await_dead_letters()
+        committed = self._commit(records)
+        return BatchReport(len(records), indexed, unchanged, dead, committed)
+
+    def _write_with_retries(
+        self, actions: list[bulk.Action], sources: list[Any]
+    ) -> tuple[int, int, int]:
+        indexed = unchanged = rejected = 0
+        pending = list(zip(actions, sources, strict=True))
+        attempt = 0
+        while pending:
+            results, seconds = bulk.write(self.es, [a for a, _ in pending])
+            self.metrics.bulk_seconds.observe(seconds)
+            retry: list[tuple[bulk.Action, Any]] = []
+            for (action, source), result in zip(pending, results, strict=True):
+                if result.verdict == "indexed":
+                    indexed += 1
+                elif result.verdict == "unchanged":
+                    unchanged += 1
+                elif result.verdict == "rejected":
+                    rejected += 1
+                    self._dead_letter(
+                        source,
+                        "es-rejected",
+                        result.error or f"status {result.status}",
+                        action.doc_id,
+                    )
+                else:
+                    retry.append((action, source))
+            self.metrics.indexed.inc(sum(1 for r in results if r.verdict == "indexed"))
+            self.metrics.unchanged.inc(sum(1 for r in results if r.verdict == "unchanged"))
+            if not retry:
+                break
+            attempt += 1
+            self.metrics.retried.inc(len(retry))
+            delay = min(
+                self.settings.retry_max_s, self.settings.retry_initial_s * 2 ** (attempt - 1)
+            )
+            delay *= self.rng.uniform(0.5, 1.0)  # jitter: workers do not retry in lock-step
+            log.warning(
+                "elasticsearch unavailable, retrying docs=%d attempt=%d in=%.1fs error=%s",
+                len(retry),
+                attempt,
+                delay,
+                next(r.error for r in results if r.verdict == "retry"),
+            )
+            self._backpressure_wait(delay)
+            if self.stop_event.is_set():
+                break
+            pending = retry
+        return indexed, unchanged, rejected
+
+    def _backpressure_wait(self, delay_s: float) -> None:
+        """Pause the partitions and keep polling (group membership) while waiting."""
+        assignment = list(self.consumer.assignment())
+        if assignment:
+            self.consumer.pause(*assignment)
+            self.metrics.paused.inc()
+        try:
+            deadline = datetime.now(UTC).timestamp() + delay_s
+            while not self.stop_event.is_set():
+                remaining = deadline - datetime.now(UTC).timestamp()
+                if remaining <= 0:
+                    break
+                # Paused partitions return nothing; the call keeps the consumer alive in its
+                # group (max.poll.interval.ms).
+                polled = self.consumer.poll(timeout_ms=int(min(remaining, 1.0) * 1000))
+                if polled:  # cannot happen while paused; never drop records silently
+                    raise RuntimeError("records returned while partitions were paused")
+        finally:
+            current = self.consumer.assignment()
+            if current:
+                self.consumer.resume(*current)
+
+    def _await_dead_letters(self) -> None:
+        """Every dead letter of the batch must be in Kafka before the batch is committed."""
+        futures, self._dead_letter_futures = self._dead_letter_futures, []
+        self.producer.flush(timeout=self.settings.shutdown_timeout_s)
+        for future in futures:
+            future.get(timeout=self.settings.shutdown_timeout_s)  # raises: batch not committed
+
+    def _commit(self, records: Iterable[Any]) -> bool:
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for record in records:
+            tp = TopicPartition(record.topic, record.partition)
+            if tp not in offsets or offsets[tp].offset <= record.offset:
+                offsets[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+        try:
+            self.consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # The group rebalanced: another member re-reads these records; writes are idempotent.
+            log.warning("commit failed after a rebalance error=%s", exc)
+            return False
+        return True
+
+    def _dead_letter(self, record: Any, reason: str, error: str, article_id: str | None) -> None:
+        letter = DeadLetter.build(
+            stage="indexer",
+            reason=reason,
+            error=error,
+            payload=record.value or b"",
+            limit=self.settings.dead_letter_excerpt_bytes,
+            article_id=article_id,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            source=self.names.enriched_topic,
+        )
+        future = self.producer.send(
+            self.names.dead_letter_topic,
+            key=article_id.encode() if article_id else record.key,
+            value=letter.to_json(),
+            headers=[("stage", b"indexer"), ("reason", reason.encode())],
+        )
+        self._dead_letter_futures.append(future)
+        self.metrics.dead_letters.labels("indexer", reason).inc()
+        log.warning(
+            "dead-lettered reason=%s partition=%s offset=%s id=%s error=%s",
+            reason,
+            record.partition,
+            record.offset,
+            article_id,
+            error[:300],
+        )
