@@ -14,7 +14,9 @@ import logging
 import random
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +33,20 @@ from shared.deadletter import DeadLetter
 from shared.models import EnrichedArticle
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Batch:
+    records: list[Any]
+    actions: list[bulk.Action] = field(default_factory=list)
+    sources: list[Any] = field(default_factory=list)
+    invalid: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    batch: _Batch
+    future: Future[tuple[int, int, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +80,43 @@ class Indexer:
 
     # -- the loop -------------------------------------------------------------------------
     def run(self, *, burst: bool = False) -> None:
-        """Consume until ``stop_event`` is set (or, with ``burst``, until caught up)."""
+        """Consume until ``stop_event`` is set (or, with ``burst``, until caught up).
+
+        Two batches overlap: while Elasticsearch writes batch N (in a worker thread), this
+        thread polls and prepares batch N+1. Commits stay in order: N+1 is committed only
+        after N.
+        """
         self.consumer.subscribe([self.names.enriched_topic])
-        while not self.stop_event.is_set():
-            polled = self.consumer.poll(
-                timeout_ms=self.settings.poll_timeout_ms, max_records=self.settings.batch_size
-            )
-            records = [r for batch in polled.values() for r in batch]
-            if records:
-                self.process(records)
-            elif burst and self._caught_up():
-                log.info("burst done: caught up on %s", self.names.enriched_topic)
-                return
+        in_flight: _InFlight | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk") as writer:
+            while not self.stop_event.is_set():
+                polled = self.consumer.poll(
+                    timeout_ms=self.settings.poll_timeout_ms,
+                    max_records=self.settings.batch_size,
+                )
+                records = [r for batch in polled.values() for r in batch]
+                if not records:
+                    if in_flight is not None:
+                        self._finish(in_flight)
+                        in_flight = None
+                    elif burst and self._caught_up():
+                        log.info("burst done: caught up on %s", self.names.enriched_topic)
+                        return
+                    continue
+                batch = self._prepare(records)
+                if in_flight is not None:
+                    self._finish(in_flight)
+                future = writer.submit(self._write_with_retries, batch.actions, batch.sources)
+                in_flight = _InFlight(batch, future)
+            if in_flight is not None:
+                self._finish(in_flight)
+
+    def process(self, records: list[Any]) -> BatchReport:
+        """Write one batch and commit it (no overlap)."""
+        batch = self._prepare(records)
+        future: Future[tuple[int, int, int]] = Future()
+        future.set_result(self._write_with_retries(batch.actions, batch.sources))
+        return self._finish(_InFlight(batch, future))
 
     def _caught_up(self) -> bool:
         assignment = self.consumer.assignment()
@@ -85,19 +126,17 @@ class Indexer:
         return all(self.consumer.position(tp) >= end[tp] for tp in assignment)
 
     # -- one batch ------------------------------------------------------------------------
-    def process(self, records: list[Any]) -> BatchReport:
-        actions: list[bulk.Action] = []
-        sources: list[Any] = []
-        dead = 0
+    def _prepare(self, records: list[Any]) -> _Batch:
+        batch = _Batch(records)
         now = datetime.now(UTC)
         for record in records:
             try:
                 article = EnrichedArticle.from_json(record.value)
             except (ValidationError, ValueError, TypeError) as exc:
                 self._dead_letter(record, "invalid-article", str(exc), None)
-                dead += 1
+                batch.invalid += 1
                 continue
-            actions.append(
+            batch.actions.append(
                 bulk.Action(
                     index=self.names.monthly_index(article.published_at),
                     doc_id=article.id,
@@ -105,10 +144,33 @@ class Indexer:
                     document=to_document(article, indexed_at=now),
                 )
             )
-            sources.append(record)
-        indexed, unchanged, rejected = self._write_with_retries(actions, sources)
-        dead += rejected
-        if self.stop_event.is_set() and len(actions) > indexed + unchanged + rejected:
+            batch.sources.append(record)
+        return batch
+
+    def _finish(self, in_flight: _InFlight) -> BatchReport:
+        """Wait for the batch's write (pausing consumption while it takes long), then commit."""
+        batch, future = in_flight.batch, in_flight.future
+        paused = False
+        try:
+            while True:
+                try:
+                    indexed, unchanged, rejected = future.result(timeout=1.0)
+                    break
+                except FutureTimeout:
+                    pass
+                if not paused and self.consumer.assignment():
+                    # Backpressure: take no new work, but keep polling to stay in the group.
+                    self.consumer.pause(*self.consumer.assignment())
+                    self.metrics.paused.inc()
+                    paused = True
+                if self.consumer.poll(timeout_ms=0):
+                    raise RuntimeError("records returned while partitions were paused")
+        finally:
+            if paused and self.consumer.assignment():
+                self.consumer.resume(*self.consumer.assignment())
+        records = batch.records
+        dead = batch.invalid + rejected
+        if len(batch.actions) > indexed + unchanged + rejected:
             log.warning("stopping with an unwritten batch: not committed, will be redelivered")
             return BatchReport(len(records), indexed, unchanged, dead, committed=False)
         self._await_dead_letters()
@@ -118,6 +180,7 @@ class Indexer:
     def _write_with_retries(
         self, actions: list[bulk.Action], sources: list[Any]
     ) -> tuple[int, int, int]:
+        """Runs in the writer thread; sleeps between retries (stop_event cuts the wait)."""
         indexed = unchanged = rejected = 0
         pending = list(zip(actions, sources, strict=True))
         attempt = 0
@@ -157,33 +220,10 @@ class Indexer:
                 delay,
                 next(r.error for r in results if r.verdict == "retry"),
             )
-            self._backpressure_wait(delay)
-            if self.stop_event.is_set():
+            if self.stop_event.wait(delay):
                 break
             pending = retry
         return indexed, unchanged, rejected
-
-    def _backpressure_wait(self, delay_s: float) -> None:
-        """Pause the partitions and keep polling (group membership) while waiting."""
-        assignment = list(self.consumer.assignment())
-        if assignment:
-            self.consumer.pause(*assignment)
-            self.metrics.paused.inc()
-        try:
-            deadline = datetime.now(UTC).timestamp() + delay_s
-            while not self.stop_event.is_set():
-                remaining = deadline - datetime.now(UTC).timestamp()
-                if remaining <= 0:
-                    break
-                # Paused partitions return nothing; the call keeps the consumer alive in its
-                # group (max.poll.interval.ms).
-                polled = self.consumer.poll(timeout_ms=int(min(remaining, 1.0) * 1000))
-                if polled:  # cannot happen while paused; never drop records silently
-                    raise RuntimeError("records returned while partitions were paused")
-        finally:
-            current = self.consumer.assignment()
-            if current:
-                self.consumer.resume(*current)
 
     def _await_dead_letters(self) -> None:
         """Every dead letter of the batch must be in Kafka before the batch is committed."""
