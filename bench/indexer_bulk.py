@@ -34,11 +34,35 @@ from shared.models import EnrichedArticle, Entity, RawArticle
 from shared.names import Names
 from shared.settings import ElasticsearchSettings, KafkaSettings
 
-WORDS = (
-    "le la les un une des traité armes nucléaires négociations délégation ministre accord "
-    "sommet président gouvernement sécurité internationale conférence coopération énergie "
-    "économie vote élections réforme budget parlement"
-).split()
+WORDS = [
+    "le",
+    "la",
+    "les",
+    "un",
+    "une",
+    "des",
+    "traité",
+    "armes",
+    "nucléaires",
+    "négociations",
+    "délégation",
+    "ministre",
+    "accord",
+    "sommet",
+    "président",
+    "gouvernement",
+    "sécurité",
+    "internationale",
+    "conférence",
+    "coopération",
+    "énergie",
+    "économie",
+    "vote",
+    "élections",
+    "réforme",
+    "budget",
+    "parlement",
+]
 PLACES = ["Vienne", "Genève", "Paris", "Moscou", "Berlin", "Madrid", "Kyiv", "Bruxelles"]
 
 
