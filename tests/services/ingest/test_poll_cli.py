@@ -69,4 +69,5 @@ def test_poll_once_publishes_then_not_modified(
 
     listed = newswire(env, "feeds", "list")
     assert listed.returncode == 0
-    assert "fr" in listed.stdout and "enabled" in listed.stdout
+    assert "fr" in listed.stdout
+    assert "enabled" in listed.stdout
