@@ -32,6 +32,7 @@ def setup() -> None:
 
 
 def build() -> typer.Typer:
+    from services.enrich.cli import enrich
     from services.indexer.cli import index
     from services.infra.cli import app as infra
     from services.ingest.cli import feeds_app, ingest_app
@@ -44,6 +45,7 @@ def build() -> typer.Typer:
     root.add_typer(ingest_app, name="ingest")
     root.add_typer(feeds_app, name="feeds")
     root.command("setup")(setup)
+    root.command("enrich")(enrich)
     root.command("index")(index)
     return root
 

@@ -1,0 +1,138 @@
+"""The faust-streaming app: raw topic -> enriched topic (+ dead letters).
+
+Delivery: events are taken in batches (``take_events``); faust acks them only after the batch is
+handed back, and this agent hands a batch back only once every output of it (enriched article or
+dead letter) is acknowledged by Kafka. So an offset is committed only after its outputs exist
+(at-least-once; the indexer is idempotent). If Kafka keeps refusing outputs, the process exits
+without acking (a supervisor restarts it and the batch is redelivered): acking a batch whose
+outputs were not written would lose it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import faust
+from prometheus_client import generate_latest
+from pydantic import ValidationError
+
+from services.enrich.enricher import Enricher, Failure
+from services.enrich.metrics import EnrichMetrics
+from services.enrich.settings import EnrichSettings
+from shared.deadletter import DeadLetter
+from shared.models import SCHEMA_VERSION, EnrichedArticle, RawArticle
+
+log = logging.getLogger(__name__)
+
+SEND_ATTEMPTS = 8
+EXIT_OUTPUT_UNWRITABLE = 70
+
+
+def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetrics) -> faust.App:
+    """The app; ``enricher`` carries the loaded models (loaded once, before the worker starts)."""
+    names = settings.names
+    app = faust.App(
+        names.enrich_group,
+        broker=[f"kafka://{server}" for server in settings.kafka.servers],
+        store="memory://",
+        datadir=str(settings.data_dir / names.enrich_group),
+        web_port=settings.web_port,
+        web_bind="127.0.0.1",
+        topic_partitions=settings.kafka.partitions,
+        producer_acks=-1,
+        producer_compression_type=(
+            None if settings.kafka.compression_type == "none" else settings.kafka.compression_type
+        ),
+        consumer_auto_offset_reset="earliest",
+        stream_wait_empty=False,
+    )
+    raw_topic = app.topic(names.raw_topic, key_serializer="raw", value_serializer="raw")
+    enriched_topic = app.topic(names.enriched_topic, key_serializer="raw", value_serializer="raw")
+    dead_topic = app.topic(names.dead_letter_topic, key_serializer="raw", value_serializer="raw")
+
+    async def send(topic: Any, key: bytes | None, value: bytes, headers: list[Any]) -> None:
+        delay = 0.5
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                fut = await topic.send(key=key, value=value, headers=headers, force=True)
+                await fut
+                return
+            except Exception as exc:  # retried; then the process stops without acking
+                log.warning("send failed topic=%s attempt=%d error=%r", topic, attempt, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+        log.critical("Kafka refuses outputs: exiting without acking the batch")
+        os._exit(EXIT_OUTPUT_UNWRITABLE)
+
+    async def dead_letter(event: Any, reason: str, error: str, article_id: str | None) -> None:
+        message = event.message
+        letter = DeadLetter.build(
+            stage="enrich",
+            reason=reason,
+            error=error,
+            payload=message.value or b"",
+            limit=settings.dead_letter_excerpt_bytes,
+            article_id=article_id,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            source=names.raw_topic,
+        )
+        key = article_id.encode() if article_id else message.key
+        headers = [("stage", b"enrich"), ("reason", reason.encode())]
+        await send(dead_topic, key, letter.to_json(), headers)
+        metrics.dead_letters.labels("enrich", reason).inc()
+        log.warning(
+            "dead-lettered reason=%s partition=%s offset=%s id=%s error=%s",
+            reason,
+            message.partition,
+            message.offset,
+            article_id,
+            error[:300],
+        )
+
+    @app.agent(raw_topic)
+    async def enrich(stream: Any) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+            started = time.perf_counter()
+            articles: list[RawArticle] = []
+            sources: list[Any] = []
+            for event in events:
+                try:
+                    articles.append(RawArticle.from_json(event.message.value))
+                    sources.append(event)
+                except (ValidationError, ValueError, TypeError) as exc:
+                    await dead_letter(event, "invalid-article", str(exc), None)
+            if articles:
+                # CPU-bound NLP off the event loop, so heartbeats and fetches go on meanwhile.
+                results = await loop.run_in_executor(None, enricher.enrich_batch, articles)
+                for event, result in zip(sources, results, strict=True):
+                    if isinstance(result, Failure):
+                        await dead_letter(event, result.reason, result.error, result.article_id)
+                        continue
+                    await publish(result)
+            metrics.batch_seconds.observe(time.perf_counter() - started)
+            yield None
+
+    async def publish(article: EnrichedArticle) -> None:
+        headers = [
+            ("schema-version", str(SCHEMA_VERSION).encode()),
+            ("source", article.source.encode()),
+            ("language", article.language.encode()),
+        ]
+        await send(enriched_topic, article.id.encode(), article.to_json(), headers)
+        metrics.enriched.labels(article.language).inc()
+        if article.ner_truncated:
+            metrics.truncated.inc()
+
+    @app.page("/metrics")
+    async def metrics_page(web: Any, _request: Any) -> Any:
+        return web.bytes(generate_latest(metrics.registry), content_type="text/plain")
+
+    return app
