@@ -32,6 +32,7 @@ def setup() -> None:
 
 
 def build() -> typer.Typer:
+    from services.audit.cli import audit_command
     from services.enrich.cli import enrich
     from services.indexer.cli import index
     from services.infra.cli import app as infra
@@ -47,6 +48,7 @@ def build() -> typer.Typer:
     root.command("setup")(setup)
     root.command("enrich")(enrich)
     root.command("index")(index)
+    root.command("audit")(audit_command)
     return root
 
 
