@@ -36,6 +36,7 @@ def build() -> typer.Typer:
     from services.enrich.cli import enrich
     from services.indexer.cli import index
     from services.infra.cli import app as infra
+    from services.infra.cli import stack_down, stack_status, stack_up
     from services.ingest.cli import feeds_app, ingest_app
 
     root = typer.Typer(
@@ -43,6 +44,9 @@ def build() -> typer.Typer:
         no_args_is_help=True,
     )
     root.add_typer(infra, name="infra")
+    root.command("up")(stack_up)
+    root.command("down")(stack_down)
+    root.command("status")(stack_status)
     root.add_typer(ingest_app, name="ingest")
     root.add_typer(feeds_app, name="feeds")
     root.command("setup")(setup)

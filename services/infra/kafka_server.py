@@ -12,7 +12,7 @@ from pathlib import Path
 
 from services.infra import fetch
 from services.infra.java import find_jdk
-from services.infra.processes import alive, stop, tail
+from services.infra.processes import alive, spawn, stop, tail
 from services.infra.settings import InfraSettings
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def start(settings: InfraSettings) -> int:
         directory.mkdir(parents=True, exist_ok=True)
     _write_config(settings, paths)
     _format_storage(settings, libs, paths)
-    pid = _spawn(_java(settings, libs, paths, "kafka.Kafka", str(paths.config)), paths.stdout_log)
+    pid = spawn(_java(settings, libs, paths, "kafka.Kafka", str(paths.config)), paths.stdout_log)
     deadline = time.monotonic() + settings.start_timeout_s
     while time.monotonic() < deadline:
         exited, status = os.waitpid(pid, os.WNOHANG)
@@ -154,25 +154,6 @@ def start(settings: InfraSettings) -> int:
         f"Kafka not healthy after {settings.start_timeout_s:.0f}s.\n"
         f"--- {paths.server_log} ---\n{tail(paths.server_log)}"
     )
-
-
-def _spawn(argv: list[str], output: Path) -> int:
-    """Start a daemon in its own session (it outlives the CLI; `infra down` stops it)."""
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        return os.posix_spawn(
-            argv[0],
-            argv,
-            dict(os.environ),
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_DUP2, fd, 1),
-                (os.POSIX_SPAWN_DUP2, fd, 2),
-            ],
-            setsid=True,
-        )
-    finally:
-        os.close(fd)
 
 
 def is_running(pid: int | None, settings: InfraSettings) -> bool:

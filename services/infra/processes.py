@@ -73,3 +73,26 @@ def tail(path: Path, lines: int = 30) -> str:
     except OSError:
         return f"(no log at {path})"
     return "\n".join(text.splitlines()[-lines:])
+
+
+def spawn(argv: list[str], output: Path, env: dict[str, str] | None = None) -> int:
+    """Start a daemon in its own session, output appended to ``output``; return its pid.
+
+    It outlives the command that started it (``infra down``/``newswire down`` stop it by pid).
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        return os.posix_spawn(
+            argv[0],
+            argv,
+            dict(os.environ) if env is None else env,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, fd, 1),
+                (os.POSIX_SPAWN_DUP2, fd, 2),
+            ],
+            setsid=True,
+        )
+    finally:
+        os.close(fd)
