@@ -32,7 +32,7 @@ def setup() -> None:
 
 
 def build() -> typer.Typer:
-    from services.audit.cli import audit_command
+    from services.audit.cli import audit_command, dead_letters_command, replay_command
     from services.enrich.cli import enrich
     from services.indexer.cli import index
     from services.infra.cli import app as infra
@@ -53,6 +53,8 @@ def build() -> typer.Typer:
     root.command("enrich")(enrich)
     root.command("index")(index)
     root.command("audit")(audit_command)
+    root.command("dead-letters")(dead_letters_command)
+    root.command("replay")(replay_command)
     return root
 
 

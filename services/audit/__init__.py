@@ -1,1 +1,3 @@
-"""The audit app: reconciles the stages by article id (raw, enriched, index, dead letters)."""
+"""Operations on the running pipeline: ``reconcile`` (`newswire audit`), ``deadletters``
+(`newswire dead-letters`: inspect and re-publish), ``replay`` (`newswire replay`: move a stopped
+consumer group back to re-process a topic)."""

@@ -72,3 +72,95 @@ def audit_command(
         console.print("[green]balanced[/green]" if report.balanced else "[red]NOT balanced[/red]")
     if not report.balanced:
         raise typer.Exit(1)
+
+
+def dead_letters_command(
+    stage: Annotated[str | None, typer.Option(help="ingest, enrich or indexer.")] = None,
+    reason: Annotated[str | None, typer.Option(help="e.g. invalid-json, es-rejected.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    republish_: Annotated[
+        bool,
+        typer.Option("--republish", help="Send enrich/indexer payloads back to their topic."),
+    ] = False,
+) -> None:
+    """List dead letters (newest last), or re-publish them once the cause is fixed."""
+    from services.audit import deadletters
+
+    names = NamespaceSettings().names
+    kafka = KafkaSettings()
+    consumer = make_consumer(kafka, None, client_id=f"{kafka.client_id}-dead-letters")
+    try:
+        if republish_:
+            from shared.kafka import make_producer
+
+            if stage is None:
+                console.print("[red]--republish needs --stage enrich or --stage indexer[/red]")
+                raise typer.Exit(2)
+            producer = make_producer(kafka)
+            try:
+                sent, skipped = deadletters.republish(consumer, producer, names, stage, reason)
+            finally:
+                producer.close()
+            console.print(f"re-published {sent}; skipped {skipped} (payload truncated)")
+            return
+        found = [letter for _r, letter in deadletters.letters(consumer, names, stage, reason)]
+    finally:
+        consumer.close()
+    shown = found[-limit:]
+    if as_json:
+        typer.echo(json.dumps([letter.model_dump(mode="json") for letter in shown], indent=2))
+        return
+    table = Table(title=f"dead letters ({len(found)} matching, last {len(shown)} shown)")
+    for column in ("time", "stage", "reason", "source / where", "error"):
+        table.add_column(column, overflow="fold")
+    for letter in shown:
+        where = letter.source or ""
+        if letter.topic is not None:
+            where += f" {letter.topic}[{letter.partition}]@{letter.offset}"
+        table.add_row(
+            f"{letter.failed_at:%Y-%m-%d %H:%M:%S}",
+            letter.stage,
+            letter.reason,
+            where,
+            letter.error[:200],
+        )
+    Console().print(table)
+
+
+def replay_command(
+    stage: Annotated[str, typer.Argument(help="indexer (re-index) or enrich (re-enrich).")],
+    since: Annotated[
+        str | None, typer.Option(help="ISO date-time: replay from there, not from the start.")
+    ] = None,
+) -> None:
+    """Re-process a topic: reset the (stopped) group's offsets; restart the service after."""
+    from datetime import datetime
+
+    from services.audit.replay import GroupActiveError, reset_offsets
+    from shared.kafka import make_admin
+
+    names = NamespaceSettings().names
+    groups = {
+        "indexer": (names.indexer_group, names.enriched_topic),
+        "enrich": (names.enrich_group, names.raw_topic),
+    }
+    if stage not in groups:
+        console.print("[red]stage must be indexer or enrich[/red]")
+        raise typer.Exit(2)
+    group, topic = groups[stage]
+    start = datetime.fromisoformat(since) if since else None
+    kafka = KafkaSettings()
+    admin = make_admin(kafka)
+    consumer = make_consumer(kafka, None)
+    try:
+        targets = reset_offsets(admin, consumer, group, topic, start)
+    except (GroupActiveError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        consumer.close()
+        admin.close()
+    for tp, offset in sorted(targets.items()):
+        console.print(f"{group}: {tp.topic}[{tp.partition}] -> {offset}")
+    console.print(f"start `newswire {'index' if stage == 'indexer' else 'enrich'}` to replay")
