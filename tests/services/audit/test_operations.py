@@ -48,7 +48,7 @@ def test_dead_letters_filtered_and_republished(kafka_settings: KafkaSettings, na
     consumer = make_consumer(kafka_settings, None)
     try:
         assert len(list(letters(consumer, names))) == 3
-        assert [l.reason for _r, l in letters(consumer, names, stage="ingest")] == ["invalid-json"]
+        assert [x.reason for _r, x in letters(consumer, names, stage="ingest")] == ["invalid-json"]
         assert republish(consumer, producer, names, "enrich") == (1, 1)  # truncated one skipped
         with pytest.raises(ValueError, match="only enrich and indexer"):
             republish(consumer, producer, names, "ingest")
