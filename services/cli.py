@@ -37,6 +37,7 @@ def build() -> typer.Typer:
     from services.indexer.cli import index
     from services.infra.cli import app as infra
     from services.infra.cli import stack_down, stack_status, stack_up
+    from services.lag.cli import app as lag
     from services.ingest.cli import feeds_app, ingest_app
 
     root = typer.Typer(
@@ -49,6 +50,7 @@ def build() -> typer.Typer:
     root.command("status")(stack_status)
     root.add_typer(ingest_app, name="ingest")
     root.add_typer(feeds_app, name="feeds")
+    root.add_typer(lag, name="lag")
     root.command("setup")(setup)
     root.command("enrich")(enrich)
     root.command("index")(index)

@@ -1,0 +1,145 @@
+"""`newswire lag` as the lead registers it (``root.add_typer(app, name="lag")``): the JSON
+report, the table, the exit codes and the live view."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from services.lag.cli import app
+from shared.names import Names
+from shared.settings import KafkaSettings
+from tests.services.lag.conftest import Commit, MakeTopic, Produce
+
+pytestmark = pytest.mark.integration
+
+
+def newswire() -> typer.Typer:
+    root = typer.Typer(no_args_is_help=True)
+    root.add_typer(app, name="lag")
+    root.command("noop")(lambda: None)  # a second command, so "lag" stays a sub-command
+    return root
+
+
+@pytest.fixture
+def env(kafka_settings: KafkaSettings, names: Names) -> dict[str, str]:
+    return {
+        "NEWSWIRE_NAMESPACE": names.namespace,
+        "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
+        "COLUMNS": "200",
+    }
+
+
+def test_json_report_of_the_default_groups(
+    env: dict[str, str],
+    names: Names,
+    make_topic: MakeTopic,
+    produce: Produce,
+    commit: Commit,
+) -> None:
+    topic = make_topic(names.raw_topic, 2)
+    produce(topic, 0, 6)
+    commit(names.enrich_group, topic, {0: 2})
+    result = CliRunner().invoke(newswire(), ["lag", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    enrich, indexer = report["groups"]
+    assert (enrich["group"], indexer["group"]) == (names.enrich_group, names.indexer_group)
+    (partition,) = enrich["partitions"]
+    assert (partition["committed_offset"], partition["log_end_offset"], partition["lag"]) == (
+        2,
+        6,
+        4,
+    )
+    assert partition["lag_seconds_source"] == "exact"
+    assert partition["lag_seconds"] >= 0
+    assert (indexer["state"], indexer["partitions"], indexer["max_lag_seconds"]) == (
+        "Dead",
+        [],
+        None,
+    )
+
+
+def test_an_error_status_exits_1(
+    env: dict[str, str],
+    names: Names,
+    make_topic: MakeTopic,
+    produce: Produce,
+    commit: Commit,
+) -> None:
+    topic = make_topic(names.raw_topic, 1)
+    produce(topic, 0, 60)
+    group = f"{names.namespace}.rewinding"
+    commit(group, topic, {0: 50})
+    commit(group, topic, {0: 20})  # the commit log shows it even to a one-shot run
+    result = CliRunner().invoke(newswire(), ["lag", "--group", group], env=env)
+    assert result.exit_code == 1, result.output
+    assert "REWIND" in result.stdout
+    assert group in result.stdout
+
+
+def test_several_samples_a_moment_apart(
+    env: dict[str, str], names: Names, make_topic: MakeTopic, commit: Commit
+) -> None:
+    topic = make_topic(names.raw_topic, 1)
+    commit(names.indexer_group, topic, {0: 0})
+    started = time.monotonic()
+    args = ["lag", "--samples", "3", "--interval", "0.2", "--json"]
+    result = CliRunner().invoke(newswire(), args, env=env)
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started >= 0.4
+    assert json.loads(result.stdout)["groups"][1]["partitions"][0]["lag"] == 0
+
+
+def test_unreachable_kafka_exits_2(env: dict[str, str]) -> None:
+    env = {**env, "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
+    result = CliRunner().invoke(newswire(), ["lag"], env=env)
+    assert result.exit_code == 2
+    assert "cannot reach Kafka" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "env_extra"),
+    [
+        (["lag", "--samples", "0"], {}),
+        (["lag", "--interval", "0"], {}),
+        (["lag", "--nope"], {}),
+        (["lag"], {"NEWSWIRE_LAG_WINDOW_S": "-1"}),
+    ],
+)
+def test_bad_usage_exits_2(env: dict[str, str], args: list[str], env_extra: dict[str, str]) -> None:
+    result = CliRunner().invoke(newswire(), args, env={**env, **env_extra})
+    assert result.exit_code == 2, result.output
+
+
+def test_watch_shows_a_live_table_until_sigterm(
+    env: dict[str, str], names: Names, make_topic: MakeTopic, commit: Commit
+) -> None:
+    topic = make_topic(names.raw_topic, 1)
+    commit(names.enrich_group, topic, {0: 0})
+    command = [sys.executable, "-m", "services.lag", "--watch", "--interval", "0.2"]
+    watch = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        time.sleep(1.5)
+        assert watch.poll() is None, watch.communicate()
+        watch.send_signal(signal.SIGTERM)
+        stdout, stderr = watch.communicate(timeout=10)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.communicate()
+    assert watch.returncode == 0, stderr.decode()
+    assert names.enrich_group.encode() in stdout
