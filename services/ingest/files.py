@@ -133,7 +133,18 @@ def _json_items(path: Path, content: bytes) -> Iterator[Item]:
 
 
 def file_items(path: Path, advance: Callable[[int], None] = lambda _n: None) -> Iterator[Item]:
-    """Every item of one file; a file that cannot be read at all is one failed item."""
+    """Every item of one file; a file that cannot be read at all, or holds no article (empty
+    array, feed without entries), is one failed item, so it shows in the dead letters."""
+    count = 0
+    for item in _file_items(path, advance):
+        count += 1
+        yield item
+    if count == 0:
+        error = InvalidInputError("no-articles", "the file holds no article")
+        yield Item(f"file:{path}", _excerpt(path, 4096), error)
+
+
+def _file_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
     try:
         with path.open("rb") as handle:
             head = handle.read(512)
