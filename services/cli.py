@@ -37,8 +37,9 @@ def build() -> typer.Typer:
     from services.indexer.cli import index
     from services.infra.cli import app as infra
     from services.infra.cli import stack_down, stack_status, stack_up
-    from services.lag.cli import app as lag
     from services.ingest.cli import feeds_app, ingest_app
+    from services.lag.cli import app as lag
+    from services.search.cli import search_app
 
     root = typer.Typer(
         help="newswire: news ingestion, enrichment and search on Kafka + Elasticsearch.",
@@ -51,6 +52,7 @@ def build() -> typer.Typer:
     root.add_typer(ingest_app, name="ingest")
     root.add_typer(feeds_app, name="feeds")
     root.add_typer(lag, name="lag")
+    root.add_typer(search_app, name="search")
     root.command("setup")(setup)
     root.command("enrich")(enrich)
     root.command("index")(index)

@@ -45,11 +45,5 @@ def enrich(
         console.print(f"[red]cannot start:[/red] {exc}")
         raise typer.Exit(1) from exc
     app = create_app(settings, enricher, EnrichMetrics())
-    worker = faust.Worker(
-        app,
-        loglevel=loglevel,
-        web_port=settings.web_port,
-        web_bind="127.0.0.1",
-        redirect_stdouts=False,
-    )
+    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
     worker.execute_from_commandline()
