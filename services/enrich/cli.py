@@ -44,6 +44,7 @@ def enrich(
     except Exception as exc:  # report any start-up failure plainly
         console.print(f"[red]cannot start:[/red] {exc}")
         raise typer.Exit(1) from exc
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(settings, enricher, EnrichMetrics())
     worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
     worker.execute_from_commandline()

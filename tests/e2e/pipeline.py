@@ -65,10 +65,10 @@ class Pipeline:
             "search": ("search", "serve", "--port", str(self.ports["search"])),
             "ingest": ("ingest", "serve", "--port", str(self.ports["ingest"])),
         }[name]
-        log = (self.workdir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            self.command(*args), env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
+        with (self.workdir / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                self.command(*args), env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def log(self, name: str) -> str:
         path = self.workdir / f"{name}.log"
