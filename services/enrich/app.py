@@ -50,6 +50,8 @@ def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetr
         ),
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=False,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=max(1.0, settings.session_timeout_s / 5),
     )
     raw_topic = app.topic(names.raw_topic, key_serializer="raw", value_serializer="raw")
     enriched_topic = app.topic(names.enriched_topic, key_serializer="raw", value_serializer="raw")

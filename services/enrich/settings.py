@@ -52,6 +52,9 @@ class EnrichSettings(BaseSettings):
     batch_within_s: float = Field(default=0.5, gt=0)
     words_per_minute: int = Field(default=230, ge=50)
     dead_letter_excerpt_bytes: int = Field(default=64 * 1024, ge=256)
+    # A crashed worker's partitions wait this long before going to the others; NLP runs off the
+    # event loop, so heartbeats keep flowing and a short timeout is safe.
+    session_timeout_s: float = Field(default=10.0, ge=6, le=300)
     web_port: int = Field(default=6066, ge=1, le=65535, description="faust web: /metrics.")
     data_dir: Path = Field(default=Path("/tmp/newswire-enrich"))  # noqa: S108 (faust state)
 
