@@ -19,7 +19,7 @@ class IndexerSettings(BaseSettings):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     poll_timeout_ms: int = Field(default=500, ge=10)
     retry_initial_s: float = Field(default=0.5, gt=0)
-    retry_max_s: float = Field(default=30.0, gt=0)
+    retry_max_s: float = Field(default=10.0, gt=0)  # bounds the delay to resume after an outage
     dead_letter_excerpt_bytes: int = Field(default=64 * 1024, ge=256)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     shutdown_timeout_s: float = Field(default=30.0, gt=0)

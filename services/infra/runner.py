@@ -120,3 +120,24 @@ def down(settings: InfraSettings) -> list[str]:
         state.pop(name, None)
     write_state(settings.state_file, state)
     return stopped
+
+
+def stop_server(settings: InfraSettings, name: str) -> bool:
+    """Stop one server ("kafka" or "elasticsearch"); True if it was running."""
+    state = read_state(settings.state_file)
+    pid = (
+        state.get("kafka", {}).get("pid")
+        if name == "kafka"
+        else es_server.read_pid(settings) or state.get("elasticsearch", {}).get("pid")
+    )
+    if not (pid and alive(pid)):
+        return False
+    stop(pid, settings.stop_timeout_s)
+    return True
+
+
+def start_server(settings: InfraSettings, name: str) -> None:
+    """Start one server again (after ``stop_server``) and record it; returns once healthy."""
+    state = read_state(settings.state_file)
+    state[name] = _start_kafka(settings, state) if name == "kafka" else _start_es(settings, state)
+    write_state(settings.state_file, state)
