@@ -62,7 +62,7 @@ def make_articles(count: int, run: str) -> list[RawArticle]:
     rng = random.Random(count)  # noqa: S311 (synthetic data)
     articles = []
     for i in range(count):
-        paragraphs = [" ".join(rng.choice(SENTENCES) for _ in range(5)) for _ in range(4)]
+        paragraphs = [" ".join(rng.choice(SENTENCES) for _ in range(6)) for _ in range(5)]
         articles.append(
             RawArticle.create(
                 title=f"{rng.choice(SENTENCES)[:80]} ({run}-{i})",

@@ -31,6 +31,7 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
         "linger_ms": 20,
         "batch_size": 256 * 1024,
         "request_timeout_ms": settings.request_timeout_ms,
+        "max_request_size": settings.max_request_bytes,
     }
     config.update(overrides)
     return KafkaProducer(**config)

@@ -25,6 +25,9 @@ class KafkaSettings(BaseSettings):
     partitions: int = Field(default=3, ge=1, description="Partitions of topics newswire creates.")
     # lz4: several times cheaper than gzip in CPU for a similar ratio on article text.
     compression_type: Literal["lz4", "zstd", "gzip", "snappy", "none"] = "lz4"
+    # An article body may reach 1,000,000 characters (up to ~4 MB of UTF-8): the brokers
+    # newswire runs accept 8 MiB messages (message.max.bytes), and so do its producers.
+    max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
     replication_factor: int = Field(default=1, ge=1)
 
     @property

@@ -51,6 +51,7 @@ def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetr
         consumer_auto_offset_reset="earliest",
         stream_wait_empty=False,
         broker_session_timeout=settings.session_timeout_s,
+        producer_max_request_size=settings.kafka.max_request_bytes,
         broker_heartbeat_interval=max(1.0, settings.session_timeout_s / 5),
     )
     raw_topic = app.topic(names.raw_topic, key_serializer="raw", value_serializer="raw")
@@ -101,7 +102,9 @@ def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetr
     @app.agent(raw_topic)
     async def enrich(stream: Any) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+        # noack_take: events are acked here, one by one, only once their output is in Kafka. A
+        # cancellation (stop, rebalance) or a crash mid-batch leaves them unacked: redelivered.
+        async for events in stream.noack_take(settings.batch_size, within=settings.batch_within_s):
             started = time.perf_counter()
             articles: list[RawArticle] = []
             sources: list[Any] = []
@@ -111,14 +114,25 @@ def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetr
                     sources.append(event)
                 except (ValidationError, ValueError, TypeError) as exc:
                     await dead_letter(event, "invalid-article", str(exc), None)
+                    await stream.ack(event)
             if articles:
-                # CPU-bound NLP off the event loop, so heartbeats and fetches go on meanwhile.
-                results = await loop.run_in_executor(None, enricher.enrich_batch, articles)
+                try:
+                    # CPU-bound NLP off the event loop, so heartbeats and fetches go on.
+                    results: list[Any] = await loop.run_in_executor(
+                        None, enricher.enrich_batch, articles
+                    )
+                    if len(results) != len(articles):
+                        raise RuntimeError("enricher returned a result count that does not match")
+                except Exception as exc:  # a bug must not stall the stream: dead-letter the batch
+                    log.exception("enrichment of a batch failed")
+                    error = f"{type(exc).__name__}: {exc}"
+                    results = [Failure(a.id, "enrich-error", error) for a in articles]
                 for event, result in zip(sources, results, strict=True):
                     if isinstance(result, Failure):
                         await dead_letter(event, result.reason, result.error, result.article_id)
-                        continue
-                    await publish(result)
+                    else:
+                        await publish(result)
+                    await stream.ack(event)
             metrics.batch_seconds.observe(time.perf_counter() - started)
             yield None
 

@@ -70,11 +70,15 @@ class Enricher:
         for article in articles:
             texts.append(ner_text(article, self.settings.max_ner_chars))
             body = article.body or article.summary
-            languages.append(
-                self.detector.detect(
-                    article.title, body[: self.settings.detect_chars], article.language_hint
+            try:
+                languages.append(
+                    self.detector.detect(
+                        article.title, body[: self.settings.detect_chars], article.language_hint
+                    )
                 )
-            )
+            except Exception:  # one odd text must not fail the batch: language unknown
+                log.exception("language detection failed id=%s", article.id)
+                languages.append(("und", 0.0))
         items = [(lang, text) for (lang, _conf), (text, _cut) in zip(languages, texts, strict=True)]
         entities = self._extract(items, articles)
         now = datetime.now(UTC)

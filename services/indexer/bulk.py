@@ -83,9 +83,10 @@ def write(client: Elasticsearch, actions: Sequence[Action]) -> tuple[list[Result
             time.perf_counter() - start
         )
     except ApiError as exc:
+        # The whole request failed (401/403 credentials, 413 too large, 5xx...): that says
+        # nothing against the documents themselves, so they are retried, never dead-lettered.
         status = exc.meta.status if exc.meta else 500
-        verdict: Verdict = "retry" if status == 429 or status >= 500 else "rejected"
-        return [Result(verdict, status, str(exc))] * len(actions), time.perf_counter() - start
+        return [Result("retry", status, str(exc))] * len(actions), time.perf_counter() - start
     return results, time.perf_counter() - start
 
 
@@ -99,3 +100,38 @@ def _describe(error: Any) -> str:
             detail += f" (caused by {cause.get('type')}: {cause.get('reason')})"
         return detail
     return str(error)
+
+
+def remove_older_copies(client: Elasticsearch, read_alias: str, written: Sequence[Action]) -> int:
+    """Delete copies of newly written articles left in *other* monthly indices.
+
+    External versions compare within one index; a new version whose publication month changed
+    lands in another index, and the older copy there must go; a late older version written
+    next to a newer copy elsewhere is removed instead. Uses realtime multi-get (a search would
+    not see documents written a moment ago); nothing to do while the alias spans one index.
+    Returns how many copies were deleted.
+    """
+    indices = sorted(client.indices.get_alias(name=read_alias).body)
+    if len(indices) < 2 or not written:
+        return 0
+    mine = {a.doc_id: a for a in written}
+    docs = [
+        {"_index": index, "_id": a.doc_id}
+        for a in mine.values()
+        for index in indices
+        if index != a.index
+    ]
+    found = client.mget(docs=docs, source=False)["docs"]
+    stale = []
+    for doc in found:
+        if not doc.get("found"):
+            continue
+        action = mine[doc["_id"]]
+        if int(doc.get("_version", 0)) > action.version:
+            # The other copy is newer (out-of-order delivery): ours is the one to remove.
+            stale.append({"_op_type": "delete", "_index": action.index, "_id": action.doc_id})
+        else:
+            stale.append({"_op_type": "delete", "_index": doc["_index"], "_id": doc["_id"]})
+    if stale:
+        helpers.bulk(client, stale, raise_on_error=False)
+    return len(stale)

@@ -76,7 +76,7 @@ def _decode(raw: bytes) -> object | InvalidInputError:
         decoded: object = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return InvalidInputError("invalid-utf8", f"not valid UTF-8: {exc}")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return InvalidInputError("invalid-json", f"not valid JSON: {exc}")
     return decoded
 

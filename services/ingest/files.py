@@ -96,7 +96,7 @@ def _ndjson_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
                 record: object | InvalidInputError = json.loads(line.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 record = InvalidInputError("invalid-utf8", f"line is not valid UTF-8: {exc}")
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 record = InvalidInputError("invalid-json", f"line is not valid JSON: {exc}")
             yield Item(location, line.rstrip(b"\r\n"), record)
 

@@ -27,10 +27,17 @@ def extract(fetcher: Fetcher, url: str) -> str | None:
     except FetchError as exc:
         log.warning("full-text fetch failed url=%s kind=%s error=%s", url, exc.kind, exc)
         return None
-    html = result.content.decode(_charset(result.headers), "replace")
-    text = trafilatura.extract(
-        html, url=url, include_comments=False, include_tables=False, favor_precision=True
-    )
+    try:
+        html = result.content.decode(_charset(result.headers), "replace")
+    except LookupError:  # unknown charset name: UTF-8 with replacement characters
+        html = result.content.decode("utf-8", "replace")
+    try:
+        text = trafilatura.extract(
+            html, url=url, include_comments=False, include_tables=False, favor_precision=True
+        )
+    except Exception:  # extraction is optional: the feed's own text is kept
+        log.exception("full-text extraction failed url=%s", url)
+        return None
     if not text:
         log.info("no main text found url=%s", url)
         return None

@@ -158,7 +158,10 @@ def parse_date(value: str | None) -> datetime | None:
         parsed = datetime.fromtimestamp(calendar.timegm(struct), UTC)
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         parsed = parsed.replace(tzinfo=UTC)
-    result = parsed.astimezone(UTC)
+    try:
+        result = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. year 1 with a positive offset
+        return None
     if not 1970 <= result.year <= 2200:
         return None
     return result

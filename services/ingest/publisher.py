@@ -83,41 +83,50 @@ class Publisher:
         """
         outcomes: list[Outcome | None] = [None] * len(articles)
         sent: list[tuple[int, RawArticle, Any]] = []
-        with self._lock:
-            stored = self.dedup.decide_many([(a.id, a.content_hash) for a in articles])
-            for i, article in enumerate(articles):
-                verdict, version = self._decide(article, stored[i])
-                if verdict == "duplicate":
-                    outcomes[i] = Outcome("duplicate", article.id, version)
-                    self.metrics.duplicates.labels(article.source_kind).inc()
-                    continue
-                if version != article.version:
-                    article = article.model_copy(update={"version": version})
-                self._pending[article.id] = (article.content_hash, version)
-                future = self.producer.send(
-                    self.names.raw_topic,
-                    key=article.id.encode(),
-                    value=article.to_json(),
-                    headers=headers_for(article),
-                )
-                sent.append((i, article, future))
-        self.producer.flush(timeout=self.ack_timeout_s)
         acknowledged: list[tuple[str, str, int]] = []
         failures: list[str] = []
-        for i, article, future in sent:
-            try:
-                future.get(timeout=self.ack_timeout_s)
-            except Exception as exc:  # any delivery failure: not acknowledged
-                failures.append(f"{article.id}: {exc!r}")
-                continue
-            acknowledged.append((article.id, article.content_hash, article.version))
-            outcomes[i] = Outcome("published", article.id, article.version)
-            self.metrics.published.labels(article.source_kind).inc()
-        self.dedup.record(acknowledged)
-        with self._lock:
-            for _i, article, _future in sent:
-                if self._pending.get(article.id, (None, None))[1] == article.version:
-                    del self._pending[article.id]
+        try:
+            with self._lock:
+                stored = self.dedup.decide_many([(a.id, a.content_hash) for a in articles])
+                for i, article in enumerate(articles):
+                    verdict, version = self._decide(article, stored[i])
+                    if verdict == "duplicate":
+                        outcomes[i] = Outcome("duplicate", article.id, version)
+                        self.metrics.duplicates.labels(article.source_kind).inc()
+                        continue
+                    if version != article.version:
+                        article = article.model_copy(update={"version": version})
+                    self._pending[article.id] = (article.content_hash, version)
+                    # send() itself can raise (buffer full while Kafka is away, record too
+                    # large): caught below, the pending entry is released in `finally`.
+                    sent.append((i, article, None))
+                    future = self.producer.send(
+                        self.names.raw_topic,
+                        key=article.id.encode(),
+                        value=article.to_json(),
+                        headers=headers_for(article),
+                    )
+                    sent[-1] = (i, article, future)
+            self.producer.flush(timeout=self.ack_timeout_s)
+        except Exception as exc:  # not acknowledged: nothing is recorded, the caller retries
+            failures.append(f"send failed: {exc!r}")
+        finally:
+            for i, article, future in sent:
+                if future is None:
+                    continue
+                try:
+                    future.get(timeout=0 if failures else self.ack_timeout_s)
+                except Exception as exc:  # any delivery failure: not acknowledged
+                    failures.append(f"{article.id}: {exc!r}")
+                    continue
+                acknowledged.append((article.id, article.content_hash, article.version))
+                outcomes[i] = Outcome("published", article.id, article.version)
+                self.metrics.published.labels(article.source_kind).inc()
+            self.dedup.record(acknowledged)
+            with self._lock:
+                for _i, article, _future in sent:
+                    if self._pending.get(article.id, (None, None))[1] == article.version:
+                        del self._pending[article.id]
         if failures:
             log.error("kafka did not acknowledge records count=%d", len(failures))
             raise PublishError(

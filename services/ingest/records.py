@@ -95,6 +95,31 @@ def build(
     language_hint: str | None = None,
     feed_id: str | None = None,
 ) -> RawArticle:
+    """``ArticleInput`` -> ``RawArticle``; any failure is an ``InvalidInputError``."""
+    try:
+        return _build(
+            item,
+            source_kind=source_kind,
+            default_source=default_source,
+            fetched_at=fetched_at,
+            language_hint=language_hint,
+            feed_id=feed_id,
+        )
+    except InvalidInputError:
+        raise
+    except Exception as exc:  # an odd input must never stop its source: dead-letter it
+        raise InvalidInputError("invalid-article", f"{type(exc).__name__}: {exc}") from exc
+
+
+def _build(
+    item: ArticleInput,
+    *,
+    source_kind: SourceKind,
+    default_source: str,
+    fetched_at: datetime,
+    language_hint: str | None = None,
+    feed_id: str | None = None,
+) -> RawArticle:
     url_text = item.url or item.link
     url = canonical_url(url_text) if url_text else None
     if url_text and url is None:

@@ -29,7 +29,12 @@ class Pipeline:
     def __init__(self, names: Names, bootstrap: str, es_url: str, workdir: Path) -> None:
         self.names = names
         self.workdir = workdir
-        self.ports = {"enrich": free_port(), "search": free_port(), "ingest": free_port()}
+        self.ports = {
+            "enrich": free_port(),
+            "enrich-2": free_port(),
+            "search": free_port(),
+            "ingest": free_port(),
+        }
         self.env = {
             **os.environ,
             "NEWSWIRE_NAMESPACE": names.namespace,
@@ -61,6 +66,7 @@ class Pipeline:
     def start(self, name: str) -> None:
         args = {
             "enrich": ("enrich", "--web-port", str(self.ports["enrich"])),
+            "enrich-2": ("enrich", "--web-port", str(self.ports["enrich-2"])),
             "indexer": ("index",),
             "search": ("search", "serve", "--port", str(self.ports["search"])),
             "ingest": ("ingest", "serve", "--port", str(self.ports["ingest"])),

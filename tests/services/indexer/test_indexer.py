@@ -224,3 +224,20 @@ def test_sigterm_stops_cleanly(settings: IndexerSettings, es: Elasticsearch) -> 
     assert committed(settings) == 10
     es.indices.refresh(index=settings.names.read_alias)
     assert es.count(index=settings.names.read_alias)["count"] == 10
+
+
+def test_new_version_in_another_month_replaces_the_old_copy(
+    settings: IndexerSettings, es: Elasticsearch
+) -> None:
+    first = enriched(7)
+    moved = EnrichedArticle.model_validate(
+        {**first.model_dump(), "version": 2, "published_at": datetime(2026, 12, 2, tzinfo=UTC)}
+    )
+    produce(settings.kafka, settings.names.enriched_topic, [first, moved, first])
+    indexer = make_indexer(settings, es)
+    drain(indexer)
+    es.indices.refresh(index=settings.names.read_alias)
+    hits = es.search(index=settings.names.read_alias, version=True)["hits"]["hits"]
+    assert [(h["_index"], h["_version"]) for h in hits] == [
+        (settings.names.monthly_index(moved.published_at), 2)
+    ]

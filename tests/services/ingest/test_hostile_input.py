@@ -183,3 +183,26 @@ def test_file_importer_accounts_for_everything(
     assert summary.files == len(files)
     # Every file yields at least one outcome: articles, duplicates or a dead letter.
     assert summary.published + summary.duplicates + summary.dead_lettered >= len(files)
+
+
+def test_hostile_inputs_end_indexed_or_dead_lettered(
+    stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, infra: Any
+) -> None:
+    """What the fuzzing let in goes through enrich and the indexer: the audit must balance."""
+    from tests.e2e.pipeline import Pipeline
+
+    names: Names = stack["names"]
+    pipeline = Pipeline(
+        names, infra.kafka_bootstrap, infra.es_url, tmp_path_factory.mktemp("fuzz-pipeline")
+    )
+    try:
+        assert pipeline.run("setup").returncode == 0
+        for name in ("enrich", "indexer"):
+            pipeline.start(name)
+        audit = pipeline.run("audit", "--wait", "240", "--json", timeout=360)
+        report = json.loads(audit.stdout)
+        assert audit.returncode == 0, (report, pipeline.log("enrich"), pipeline.log("indexer"))
+        assert report["raw"]["ids"] > 0
+        assert report["inputs_rejected_at_ingest"] >= stack["counts"]["rejected"]
+    finally:
+        pipeline.stop_all()
