@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from shared.metrics import dead_letters_counter
+
 
 class EnrichMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -14,12 +16,7 @@ class EnrichMetrics:
             ["language"],
             registry=self.registry,
         )
-        self.dead_letters = Counter(
-            "newswire_dead_letters",
-            "Inputs sent to the dead-letter topic.",
-            ["stage", "reason"],
-            registry=self.registry,
-        )
+        self.dead_letters = dead_letters_counter(self.registry)
         self.truncated = Counter(
             "newswire_enrich_truncated",
             "Articles whose text was cut for entity extraction.",

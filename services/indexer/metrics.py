@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from shared.metrics import dead_letters_counter
+
 
 class IndexerMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -21,12 +23,7 @@ class IndexerMetrics:
             "Documents sent again after a retryable failure (connection, 429, 5xx).",
             registry=self.registry,
         )
-        self.dead_letters = Counter(
-            "newswire_dead_letters",
-            "Inputs sent to the dead-letter topic.",
-            ["stage", "reason"],
-            registry=self.registry,
-        )
+        self.dead_letters = dead_letters_counter(self.registry)
         self.bulk_seconds = Histogram(
             "newswire_indexer_bulk_seconds",
             "Duration of one bulk request.",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from shared.metrics import dead_letters_counter
+
 
 class IngestMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -21,12 +23,7 @@ class IngestMetrics:
             ["source_kind"],
             registry=self.registry,
         )
-        self.dead_letters = Counter(
-            "newswire_dead_letters",
-            "Inputs sent to the dead-letter topic.",
-            ["stage", "reason"],
-            registry=self.registry,
-        )
+        self.dead_letters = dead_letters_counter(self.registry)
         self.fetch_errors = Counter(
             "newswire_ingest_fetch_errors",
             "Failed feed or page fetches, by kind.",

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from shared.names import Names
+from shared.settings import ElasticsearchSettings, KafkaSettings
+from tests.e2e.pipeline import Pipeline
 from tests.services.ingest.http_fixtures import ScriptedServer
 
 
@@ -11,3 +15,17 @@ from tests.services.ingest.http_fixtures import ScriptedServer
 def http_server() -> Iterator[ScriptedServer]:
     with ScriptedServer() as server:
         yield server
+
+
+@pytest.fixture
+def pipeline(
+    kafka_settings: KafkaSettings,
+    es_settings: ElasticsearchSettings,
+    names: Names,
+    tmp_path: Path,
+) -> Iterator[Pipeline]:
+    """The services of this test's namespace, as processes; all stopped afterwards."""
+    running = Pipeline(names, kafka_settings.bootstrap_servers, es_settings.url, tmp_path)
+    assert running.run("setup").returncode == 0
+    yield running
+    running.stop_all()

@@ -9,13 +9,10 @@ import random
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from shared.names import Names
-from shared.settings import ElasticsearchSettings, KafkaSettings
 from tests.e2e.pipeline import Pipeline
 
 pytestmark = pytest.mark.integration
@@ -36,19 +33,6 @@ def write_articles(path: Path, count: int, rng: random.Random) -> None:
                 "language": "fr",
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-@pytest.fixture
-def pipeline(
-    kafka_settings: KafkaSettings,
-    es_settings: ElasticsearchSettings,
-    names: Names,
-    tmp_path: Path,
-) -> Iterator[Pipeline]:
-    running = Pipeline(names, kafka_settings.bootstrap_servers, es_settings.url, tmp_path)
-    assert running.run("setup").returncode == 0
-    yield running
-    running.stop_all()
 
 
 def test_kill_9_everything_nothing_lost(pipeline: Pipeline, tmp_path: Path) -> None:

@@ -13,8 +13,6 @@ import pytest
 
 from services.infra import runner
 from services.infra.settings import InfraSettings
-from shared.names import Names
-from shared.settings import ElasticsearchSettings, KafkaSettings
 from tests.e2e.pipeline import Pipeline
 from tests.e2e.test_chaos import write_articles
 
@@ -22,18 +20,9 @@ pytestmark = pytest.mark.integration
 ARTICLES = 1500
 
 
-@pytest.fixture
-def pipeline(
-    kafka_settings: KafkaSettings,
-    es_settings: ElasticsearchSettings,
-    names: Names,
-    tmp_path: Path,
-    infra: InfraSettings,
-) -> Iterator[Pipeline]:
-    running = Pipeline(names, kafka_settings.bootstrap_servers, es_settings.url, tmp_path)
-    assert running.run("setup").returncode == 0
-    yield running
-    running.stop_all()
+@pytest.fixture(autouse=True)
+def servers_back_up(infra: InfraSettings) -> Iterator[None]:
+    yield
     for name in ("elasticsearch", "kafka"):  # whatever happens, leave both servers up
         if not any(s.name == name and s.healthy for s in runner.status(infra)):
             runner.start_server(infra, name)

@@ -7,31 +7,15 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from shared.names import Names
-from shared.settings import ElasticsearchSettings, KafkaSettings
 from tests.e2e.pipeline import Pipeline
 from tests.services.ingest.http_fixtures import Reply, ScriptedServer
 
 pytestmark = pytest.mark.integration
 FEEDS = Path(__file__).resolve().parents[2] / "samples" / "feeds"
-
-
-@pytest.fixture
-def pipeline(
-    kafka_settings: KafkaSettings,
-    es_settings: ElasticsearchSettings,
-    names: Names,
-    tmp_path: Path,
-) -> Iterator[Pipeline]:
-    running = Pipeline(names, kafka_settings.bootstrap_servers, es_settings.url, tmp_path)
-    assert running.run("setup").returncode == 0
-    yield running
-    running.stop_all()
 
 
 def test_feed_to_search(pipeline: Pipeline, http_server: ScriptedServer) -> None:

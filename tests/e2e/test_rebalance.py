@@ -6,32 +6,18 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shared.names import Names
-from shared.settings import ElasticsearchSettings, KafkaSettings
+from shared.settings import KafkaSettings
 from tests.e2e.pipeline import Pipeline
 from tests.e2e.test_chaos import write_articles
 from tests.kafka_utils import read_all
 
 pytestmark = pytest.mark.integration
 ARTICLES = 1500
-
-
-@pytest.fixture
-def pipeline(
-    kafka_settings: KafkaSettings,
-    es_settings: ElasticsearchSettings,
-    names: Names,
-    tmp_path: Path,
-) -> Iterator[Pipeline]:
-    running = Pipeline(names, kafka_settings.bootstrap_servers, es_settings.url, tmp_path)
-    assert running.run("setup").returncode == 0
-    yield running
-    running.stop_all()
 
 
 def enriched_ids(kafka: KafkaSettings, names: Names) -> set[bytes]:
