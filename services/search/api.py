@@ -244,7 +244,8 @@ def create_app(
             entities=tuple(entity or ()),
             sources=tuple(source or ()),
             published_from=_start_of(from_) if from_ else None,
-            published_before=_start_of(to + timedelta(days=1)) if to else None,
+            # date.max has no next day: an open end is the same as no end.
+            published_before=_start_of(to + timedelta(days=1)) if to and to < date.max else None,
             sort=sort,
             size=size,
             search_after=decode_cursor(cursor, sort) if cursor else None,

@@ -74,6 +74,7 @@ def test_filters(client: TestClient, corpus: dict[str, str]) -> None:
         "en-treaties",
     }
     assert keys(**{"to": "2026-10-31"}) == {"es-peace"}
+    assert keys(**{"to": "9999-12-31"}) == {d.key for d in CORPUS}  # the last day: no 500
     assert keys(q="traité", lang="en") == set()
     assert keys(q="paris", lang="fr", entity="Emmanuel Macron") == {"fr-climate"}
 

@@ -153,3 +153,4 @@ def test_each_highlighted_field_has_its_own_query() -> None:
             "body"
         ]
     )
+
