@@ -153,4 +153,3 @@ def test_each_highlighted_field_has_its_own_query() -> None:
             "body"
         ]
     )
-
