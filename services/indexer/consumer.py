@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -55,7 +56,8 @@ class BatchReport:
     indexed: int
     unchanged: int
     dead_lettered: int
-    committed: bool
+    written: bool  # every record indexed, unchanged or dead-lettered
+    committed: bool  # False too when a rebalance refused the commit (records are redelivered)
 
 
 class Indexer:
@@ -76,19 +78,23 @@ class Indexer:
         self.metrics = metrics
         self.rng = rng or random.Random()  # noqa: S311 (jitter, not security)
         self._dead_letter_futures: list[Any] = []
+        self._dead_letter_lock = threading.Lock()  # writer threads dead-letter too
         self.stop_event = threading.Event()
 
     # -- the loop -------------------------------------------------------------------------
     def run(self, *, burst: bool = False) -> None:
         """Consume until ``stop_event`` is set (or, with ``burst``, until caught up).
 
-        Two batches overlap: while Elasticsearch writes batch N (in a worker thread), this
-        thread polls and prepares batch N+1. Commits stay in order: N+1 is committed only
-        after N.
+        Up to ``max_in_flight`` batches are written at once (in worker threads: Elasticsearch
+        indexes concurrent bulk requests on separate write threads) while this thread polls
+        and prepares the next one. Commits stay in order: a batch is committed only after
+        every batch polled before it.
         """
         self.consumer.subscribe([self.names.enriched_topic])
-        in_flight: _InFlight | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk") as writer:
+        in_flight: deque[_InFlight] = deque()
+        limit = self.settings.max_in_flight
+        unwritten = False  # a batch was left unwritten (stopping): commit nothing after it
+        with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="bulk") as writer:
             while not self.stop_event.is_set():
                 polled = self.consumer.poll(
                     timeout_ms=self.settings.poll_timeout_ms,
@@ -96,26 +102,30 @@ class Indexer:
                 )
                 records = [r for batch in polled.values() for r in batch]
                 if not records:
-                    if in_flight is not None:
-                        self._finish(in_flight)
-                        in_flight = None
+                    if in_flight:
+                        unwritten = not self._finish(in_flight.popleft()).written
+                        if unwritten:
+                            break
                     elif burst and self._caught_up():
                         log.info("burst done: caught up on %s", self.names.enriched_topic)
                         return
                     continue
                 batch = self._prepare(records)
-                if in_flight is not None and not self._finish(in_flight).committed:
-                    # An earlier batch is unwritten (stopping): committing a later one would
-                    # move the offsets past it. Stop here; everything is redelivered.
-                    in_flight = None
-                    break
+                if len(in_flight) >= limit:
+                    unwritten = not self._finish(in_flight.popleft()).written
+                    if unwritten:
+                        # Committing a later batch would move the offsets past this one.
+                        # Stop here; everything uncommitted is redelivered.
+                        break
                 if self.stop_event.is_set():
-                    in_flight = None  # prepared but not written: not committed, redelivered
-                    break
+                    break  # prepared but not written: not committed, redelivered
                 future = writer.submit(self._write_with_retries, batch.actions, batch.sources)
-                in_flight = _InFlight(batch, future)
-            if in_flight is not None:
-                self._finish(in_flight)
+                in_flight.append(_InFlight(batch, future))
+            # Batches still in flight are finished in order; after an unwritten one, later
+            # ones may be written (harmless) but are not committed.
+            while in_flight:
+                report = self._finish(in_flight.popleft(), commit=not unwritten)
+                unwritten = unwritten or not report.written
 
     def process(self, records: list[Any]) -> BatchReport:
         """Write one batch and commit it (no overlap)."""
@@ -153,8 +163,9 @@ class Indexer:
             batch.sources.append(record)
         return batch
 
-    def _finish(self, in_flight: _InFlight) -> BatchReport:
-        """Wait for the batch's write (pausing consumption while it takes long), then commit."""
+    def _finish(self, in_flight: _InFlight, *, commit: bool = True) -> BatchReport:
+        """Wait for the batch's write (pausing consumption while it takes long), then commit
+        (unless ``commit`` is false: an earlier batch could not be)."""
         batch, future = in_flight.batch, in_flight.future
         paused = False
         try:
@@ -183,10 +194,10 @@ class Indexer:
         dead = batch.invalid + rejected
         if len(batch.actions) > indexed + unchanged + rejected:
             log.warning("stopping with an unwritten batch: not committed, will be redelivered")
-            return BatchReport(len(records), indexed, unchanged, dead, committed=False)
+            return BatchReport(len(records), indexed, unchanged, dead, False, committed=False)
         self._await_dead_letters()
-        committed = self._commit(records)
-        return BatchReport(len(records), indexed, unchanged, dead, committed)
+        committed = commit and self._commit(records)
+        return BatchReport(len(records), indexed, unchanged, dead, True, committed)
 
     def _write_with_retries(
         self, actions: list[bulk.Action], sources: list[Any]
@@ -245,7 +256,8 @@ class Indexer:
 
     def _await_dead_letters(self) -> None:
         """Every dead letter of the batch must be in Kafka before the batch is committed."""
-        futures, self._dead_letter_futures = self._dead_letter_futures, []
+        with self._dead_letter_lock:
+            futures, self._dead_letter_futures = self._dead_letter_futures, []
         self.producer.flush(timeout=self.settings.shutdown_timeout_s)
         for future in futures:
             future.get(timeout=self.settings.shutdown_timeout_s)  # raises: batch not committed
@@ -283,7 +295,8 @@ class Indexer:
             value=letter.to_json(),
             headers=[("stage", b"indexer"), ("reason", reason.encode())],
         )
-        self._dead_letter_futures.append(future)
+        with self._dead_letter_lock:
+            self._dead_letter_futures.append(future)
         self.metrics.dead_letters.labels("indexer", reason).inc()
         log.warning(
             "dead-lettered reason=%s partition=%s offset=%s id=%s error=%s",

@@ -17,6 +17,8 @@ class IndexerSettings(BaseSettings):
 
     namespace: str = Field(default="newswire", validation_alias="NEWSWIRE_NAMESPACE")
     batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Bulk requests written at once; Elasticsearch indexes each on its own write thread.
+    max_in_flight: int = Field(default=2, ge=1, le=8)
     poll_timeout_ms: int = Field(default=500, ge=10)
     retry_initial_s: float = Field(default=0.5, gt=0)
     retry_max_s: float = Field(default=10.0, gt=0)  # bounds the delay to resume after an outage

@@ -168,6 +168,31 @@ def test_rejected_document_is_dead_lettered_rest_indexed(
     assert committed(settings) == 4
 
 
+def test_batches_written_concurrently_commit_in_order(
+    settings: IndexerSettings, es: Elasticsearch, kafka_settings: KafkaSettings
+) -> None:
+    # Small batches, four written at once: versions of one article spread over several batches
+    # still end with the newest, every record is committed, a rejected one is dead-lettered.
+    concurrent = settings.model_copy(update={"batch_size": 10, "max_in_flight": 4})
+    topic = concurrent.names.enriched_topic
+    stream = [enriched(n) for n in range(120)]
+    for version in (2, 3):
+        stream.insert(37 * version, enriched(0, version=version, body=f"Version {version}."))
+    stream.insert(
+        90, enriched(500, entities=[Entity(canonical="x" * 40_000, label="ORG", count=1)])
+    )
+    produce(kafka_settings, topic, stream)
+    indexer = make_indexer(concurrent, es)
+    drain(indexer)
+    es.indices.refresh(index=concurrent.names.read_alias)
+    assert es.count(index=concurrent.names.read_alias)["count"] == 120
+    doc = es.get(index=concurrent.names.monthly_index(PUBLISHED), id=enriched(0).id)
+    assert (doc["_version"], doc["_source"]["body"]) == (3, "Version 3.")
+    letters = read_all(kafka_settings, concurrent.names.dead_letter_topic)
+    assert [DeadLetter.model_validate_json(r.value).reason for r in letters] == ["es-rejected"]
+    assert committed(concurrent) == len(stream)
+
+
 def test_elasticsearch_outage_loses_nothing(
     settings: IndexerSettings, es: Elasticsearch, es_settings: ElasticsearchSettings
 ) -> None:
