@@ -117,6 +117,12 @@ _TITLES: dict[str, frozenset[str]] = {
         | {"alcalde", "alcaldesa", "gobernador", "gobernadora", "príncipe", "princesa"}
     ),
 }
+# Capitalised common nouns the models take for names on their own ("les États membres",
+# "l'État"): never an entity by themselves.
+_GENERIC: dict[str, frozenset[str]] = {
+    "fr": frozenset({"état", "états", "etat", "etats"}),
+    "en": frozenset({"state", "states"}),
+}
 _LOOKBACK = 12  # characters before a span searched for an honorific
 
 
@@ -262,11 +268,22 @@ class Merger:
             if bounds is None:
                 return None
             start, end = bounds
+            if language == "en":
+                # English names are capitalised: a lower-case word at the end is the noun the
+                # name qualifies ("Pacific island states" -> "Pacific").
+                while (
+                    (space := text.rfind(" ", start, end)) != -1
+                    and text[space + 1 : end].isalpha()
+                    and text[space + 1 : end].islower()
+                ):
+                    end = space
         elided = _ELISION.match(text[start:end]) if language in ("fr", "it") else None
         if elided:
             start += elided.end()
         surface = text[start:end]
         if sum(ch.isalpha() for ch in surface) < 2:
+            return None
+        if surface.casefold() in _GENERIC.get(language, frozenset()):
             return None
         label = mention.label
         titled = False

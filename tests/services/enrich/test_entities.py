@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from services.enrich.entities import EntityExtractor
-from services.enrich.ner_mention import normalise_label
+from services.enrich.ner_mention import Mention, normalise_label
 from services.enrich.settings import EnrichSettings
-from shared.models import Entity
+from shared.models import Entity, EntityLabel
 
 MOSCOW = "geonames:524901"
 
@@ -181,3 +181,30 @@ def test_batches_keep_order_and_languages(extractor: EntityExtractor) -> None:
     assert "Toulouse" in by_canonical(results[1])
     assert results[3] == []
     assert extractor.extract_many([]) == []
+
+
+def _merge(
+    extractor: EntityExtractor, language: str, text: str, *spans: tuple[str, EntityLabel]
+) -> list[Entity]:
+    mentions = [Mention(text.index(s), text.index(s) + len(s), label) for s, label in spans]
+    return extractor._merger.merge(text, mentions, language)
+
+
+def test_generic_nouns_alone_are_not_entities(extractor: EntityExtractor) -> None:
+    # The models take "États" in "les États membres" for a place: it is a common noun.
+    text = "Les États membres et l'État français soutiennent la France."
+    found = _merge(extractor, "fr", text, ("États", "LOC"), ("État", "LOC"), ("France", "LOC"))
+    assert [e.canonical for e in found] == ["France"]
+
+
+def test_english_trailing_lower_case_words_are_not_part_of_the_name(
+    extractor: EntityExtractor,
+) -> None:
+    text = "Pacific island states pressed for progress, and the Bank of England agreed."
+    found = _merge(
+        extractor, "en", text, ("Pacific island states", "LOC"), ("Bank of England", "ORG")
+    )
+    assert [(e.surface_forms, e.label) for e in found] == [
+        (["Pacific"], "LOC"),
+        (["Bank of England"], "ORG"),
+    ]
