@@ -127,11 +127,17 @@ def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetr
                     log.exception("enrichment of a batch failed")
                     error = f"{type(exc).__name__}: {exc}"
                     results = [Failure(a.id, "enrich-error", error) for a in articles]
-                for event, result in zip(sources, results, strict=True):
-                    if isinstance(result, Failure):
-                        await dead_letter(event, result.reason, result.error, result.article_id)
-                    else:
-                        await publish(result)
+                # All outputs of the batch are sent at once and awaited together (one round trip
+                # to the broker, not one per article); only then are their events acked.
+                await asyncio.gather(
+                    *(
+                        dead_letter(event, result.reason, result.error, result.article_id)
+                        if isinstance(result, Failure)
+                        else publish(result)
+                        for event, result in zip(sources, results, strict=True)
+                    )
+                )
+                for event in sources:
                     await stream.ack(event)
             metrics.batch_seconds.observe(time.perf_counter() - started)
             yield None

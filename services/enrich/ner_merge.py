@@ -42,7 +42,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from services.enrich.gazetteer import AMBIGUOUS, Gazetteer, Place, stop_words
@@ -146,9 +146,11 @@ class _Group:
         return Counter(span.label for span in self.spans)
 
     def label(self) -> EntityLabel:
-        votes = self.labels()
         if any(span.titled for span in self.spans):
             return "PER"
+        if len(self.spans) == 1:
+            return self.spans[0].label
+        votes = self.labels()
         return max(votes, key=lambda label: (votes[label], label == "PER"))
 
     def longest_key(self) -> str:
@@ -191,9 +193,9 @@ def _words(key: str) -> list[str]:
 
 def _is_run(short: list[str], long: list[str]) -> bool:
     size = len(short)
-    return 0 < size < len(long) and any(
-        long[i : i + size] == short for i in range(len(long) - size + 1)
-    )
+    if not 0 < size < len(long) or short[0] not in long:
+        return False
+    return size == 1 or any(long[i : i + size] == short for i in range(len(long) - size + 1))
 
 
 def _fold(text: str) -> str:
@@ -426,15 +428,21 @@ class Merger:
     def _merge_short_forms(groups: list[_Group]) -> list[_Group]:
         """People by any run of their words; other names by their last word, same label."""
         absorbed: set[int] = set()
-        for group in sorted(groups, key=lambda g: len(g.longest_key().split())):
-            words = _words(group.longest_key())
+        # A group's longest key does not change here: what it absorbs is a run of its words.
+        words_of = {id(g): _words(g.longest_key()) for g in groups}
+        containing: dict[str, list[_Group]] = defaultdict(list)  # word -> groups, in order
+        for g in groups:
+            for word in dict.fromkeys(words_of[id(g)]):
+                containing[word].append(g)
+        for group in sorted(groups, key=lambda g: len(words_of[id(g)])):
+            words = words_of[id(group)]
             label = group.label()
             titled = any(span.titled for span in group.spans)
             candidates: list[_Group] = []
-            for other in groups:
+            for other in containing[words[0]] if words else ():
                 if other is group or id(other) in absorbed:
                     continue
-                other_words = _words(other.longest_key())
+                other_words = words_of[id(other)]
                 if not _is_run(words, other_words):
                     continue
                 other_label = other.label()
@@ -451,11 +459,9 @@ class Merger:
                     candidates.append(other)  # "Louvre" -> "musée du Louvre"
             if not candidates:
                 continue
-            longest = max(candidates, key=lambda g: len(g.longest_key().split()))
-            longest_words = _words(longest.longest_key())
-            if not all(
-                _is_run(_words(c.longest_key()), longest_words) or c is longest for c in candidates
-            ):
+            longest = max(candidates, key=lambda g: len(words_of[id(g)]))
+            longest_words = words_of[id(longest)]
+            if not all(_is_run(words_of[id(c)], longest_words) or c is longest for c in candidates):
                 continue  # two different people share that surname: leave it alone
             person = longest.label() == "PER" or titled
             longest.spans.extend(group.spans)
@@ -528,17 +534,22 @@ class Merger:
             short, long = by_key.get(short_key), by_key.get(long_key)
             if short is not None and long is not None and short is not long:
                 pairs.append((short, long))
+        initials: dict[int, set[str]] = {}  # per group, computed once if needed
         for group in groups:
             keys = [key for key in group.keys if _ABBREVIATION.match(key)]
             if len(keys) != len(group.keys) or group.place is not None:
                 continue
+            if not initials:
+                initials = {
+                    id(g): {self._initials(key, language) for key in g.keys}
+                    for g in groups
+                    if g.label() != "PER"
+                }
             folded = _fold(keys[0])
             candidates = [
                 other
                 for other in groups
-                if other is not group
-                and other.label() != "PER"
-                and any(self._initials(key, language) == folded for key in other.keys)
+                if other is not group and folded in initials.get(id(other), ())
             ]
             if len(candidates) == 1:
                 pairs.append((group, candidates[0]))
@@ -557,7 +568,10 @@ class Merger:
 
     @staticmethod
     def _propagate(text: str, groups: list[_Group]) -> None:
-        taken = sorted((span.start, span.end) for group in groups for span in group.spans)
+        taken = bytearray(len(text))  # 1 where a span already covers the character
+        for group in groups:
+            for span in group.spans:
+                taken[span.start : span.end] = b"\x01" * (span.end - span.start)
         wanted: list[tuple[str, _Group, bool]] = []
         for group in groups:
             surfaces = {text[span.start : span.end] for span in group.spans}
@@ -570,7 +584,6 @@ class Merger:
                 surname = group.longest_key().split()[-1]
                 if len(surname) >= 3 and surname[0].isupper() and len(group.keys) >= 1:
                     wanted.append((surname, group, True))
-        added: list[tuple[int, int]] = []
         for surface, group, is_surname in sorted(wanted, key=lambda w: -len(w[0])):
             for found in re.finditer(re.escape(surface), text):
                 start, end = found.start(), found.end()
@@ -578,7 +591,7 @@ class Merger:
                     end < len(text) and (text[end].isalnum() or text[end] == "-")
                 ):
                     continue
-                if any(start < t_end and t_start < end for t_start, t_end in taken + added):
+                if taken.find(1, start, end) != -1:
                     continue
                 titled = False
                 if is_surname:
@@ -588,7 +601,7 @@ class Merger:
                 key = group.longest_key() if is_surname else " ".join(surface.split())
                 label = group.label()
                 group.spans.append(_Span(start, end, label, key, group.place, titled))
-                added.append((start, end))
+                taken[start:end] = b"\x01" * (end - start)
 
     # -- entities ------------------------------------------------------------------------------
 

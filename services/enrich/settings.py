@@ -46,7 +46,7 @@ class EnrichSettings(BaseSettings):
         ]
     )
     min_language_confidence: float = Field(default=0.5, ge=0, le=1)
-    detect_chars: int = Field(default=600, ge=50, description="Text given to the detector.")
+    detect_chars: int = Field(default=300, ge=50, description="Text given to the detector.")
     max_ner_chars: int = Field(default=20_000, ge=1_000, description="Longer bodies: truncated.")
     batch_size: int = Field(default=32, ge=1, le=1_000)
     # How long a batch waits to fill: the floor of enrich latency under light load.
