@@ -159,4 +159,7 @@ class EnrichedArticle(RawArticle):
     @classmethod
     def from_raw(cls, raw: RawArticle, **enrichment: object) -> EnrichedArticle:
         """Every raw field is kept; enrichment adds to it."""
-        return cls.model_validate({**raw.model_dump(), **enrichment})
+        # raw's content hash was checked when raw was validated, and the text is unchanged.
+        return cls.model_validate(
+            {**raw.model_dump(), **enrichment}, context={"content_hash_computed": True}
+        )

@@ -99,48 +99,68 @@ def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetr
             error[:300],
         )
 
+    async def deliver(stream: Any, sources: list[Any], results: list[Any]) -> None:
+        """Send every output of a batch at once, await them together (one round trip, not one
+        per article), and only then ack the batch's events."""
+        await asyncio.gather(
+            *(
+                dead_letter(event, result.reason, result.error, result.article_id)
+                if isinstance(result, Failure)
+                else publish(result)
+                for event, result in zip(sources, results, strict=True)
+            )
+        )
+        for event in sources:
+            await stream.ack(event)
+
     @app.agent(raw_topic)
     async def enrich(stream: Any) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
-        # noack_take: events are acked here, one by one, only once their output is in Kafka. A
-        # cancellation (stop, rebalance) or a crash mid-batch leaves them unacked: redelivered.
-        async for events in stream.noack_take(settings.batch_size, within=settings.batch_within_s):
-            started = time.perf_counter()
-            articles: list[RawArticle] = []
-            sources: list[Any] = []
-            for event in events:
-                try:
-                    articles.append(RawArticle.from_json(event.message.value))
-                    sources.append(event)
-                except (ValidationError, ValueError, TypeError) as exc:
-                    await dead_letter(event, "invalid-article", str(exc), None)
-                    await stream.ack(event)
-            if articles:
-                try:
-                    # CPU-bound NLP off the event loop, so heartbeats and fetches go on.
-                    results: list[Any] = await loop.run_in_executor(
-                        None, enricher.enrich_batch, articles
-                    )
-                    if len(results) != len(articles):
-                        raise RuntimeError("enricher returned a result count that does not match")
-                except Exception as exc:  # a bug must not stall the stream: dead-letter the batch
-                    log.exception("enrichment of a batch failed")
-                    error = f"{type(exc).__name__}: {exc}"
-                    results = [Failure(a.id, "enrich-error", error) for a in articles]
-                # All outputs of the batch are sent at once and awaited together (one round trip
-                # to the broker, not one per article); only then are their events acked.
-                await asyncio.gather(
-                    *(
-                        dead_letter(event, result.reason, result.error, result.article_id)
-                        if isinstance(result, Failure)
-                        else publish(result)
-                        for event, result in zip(sources, results, strict=True)
-                    )
-                )
-                for event in sources:
-                    await stream.ack(event)
-            metrics.batch_seconds.observe(time.perf_counter() - started)
-            yield None
+        # Batch N's outputs are delivered while batch N+1 is enriched: the NLP does not wait
+        # for the broker's acknowledgements. One delivery at a time, in batch order.
+        delivering: asyncio.Future[None] | None = None
+        try:
+            # noack_take: events are acked in ``deliver``, only once their output is in Kafka.
+            # A cancellation (stop, rebalance) or a crash mid-batch leaves them unacked:
+            # redelivered.
+            async for events in stream.noack_take(
+                settings.batch_size, within=settings.batch_within_s
+            ):
+                started = time.perf_counter()
+                articles: list[RawArticle] = []
+                sources: list[Any] = []
+                for event in events:
+                    try:
+                        articles.append(RawArticle.from_json(event.message.value))
+                        sources.append(event)
+                    except (ValidationError, ValueError, TypeError) as exc:
+                        await dead_letter(event, "invalid-article", str(exc), None)
+                        await stream.ack(event)
+                results: list[Any] = []
+                if articles:
+                    try:
+                        # CPU-bound NLP off the event loop, so heartbeats and fetches go on.
+                        results = await loop.run_in_executor(None, enricher.enrich_batch, articles)
+                        if len(results) != len(articles):
+                            raise RuntimeError("enricher returned a wrong result count")
+                    except Exception as exc:  # a bug must not stall the stream: dead-letter
+                        log.exception("enrichment of a batch failed")
+                        error = f"{type(exc).__name__}: {exc}"
+                        results = [Failure(a.id, "enrich-error", error) for a in articles]
+                if delivering is not None:
+                    await delivering
+                    delivering = None
+                if sources:
+                    delivering = asyncio.ensure_future(deliver(stream, sources, results))
+                metrics.batch_seconds.observe(time.perf_counter() - started)
+                yield None
+            if delivering is not None:
+                await delivering
+        finally:
+            # Stopping or rebalancing: an unfinished delivery is dropped unacked (redelivered;
+            # the indexer is idempotent).
+            if delivering is not None and not delivering.done():
+                delivering.cancel()
 
     async def publish(article: EnrichedArticle) -> None:
         headers = [
