@@ -8,7 +8,6 @@ has no usable URL, sha256 of ``"guid:" + GUID``; when it has neither, sha256 of
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader; they never change which article a URL names.
@@ -41,13 +40,34 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
-@lru_cache(maxsize=8192)  # called at several steps for the same URL
 def canonical_url(url: str) -> str | None:
     """Return the canonical form of an http(s) URL, or None when it is not one.
 
     Lower-case scheme and host, default port dropped, fragment dropped, tracking parameters
     removed, remaining parameters kept in their order, empty path -> "/".
     """
+    # Called at several steps for the same URL (build, id, validation): cached, and a canonical
+    # URL is its own canonical form, so the next step finds it too.
+    try:
+        return _CANONICAL[url]
+    except KeyError:
+        pass
+    result = _canonical(url)
+    if result is not None and result != url and _canonical(result) != result:
+        result = None  # not even its own canonical form ("http://[::1]:80@[["): no URL
+    if len(_CANONICAL) >= _CANONICAL_SIZE:
+        _CANONICAL.clear()
+    _CANONICAL[url] = result
+    if result is not None:
+        _CANONICAL[result] = result
+    return result
+
+
+_CANONICAL: dict[str, str | None] = {}
+_CANONICAL_SIZE = 16_384
+
+
+def _canonical(url: str) -> str | None:
     text = url.strip()
     try:
         parts = urlsplit(text)
@@ -58,11 +78,21 @@ def canonical_url(url: str) -> str | None:
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
     host = parts.hostname.lower().rstrip(".")
+    if not host:  # "http://."
+        return None
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    query = (
+        urlencode(
+            [
+                (k, v)
+                for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                if not _is_tracking(k)
+            ]
+        )
+        if parts.query
+        else ""
     )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 

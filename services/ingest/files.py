@@ -6,7 +6,6 @@ Every item ends up published, counted as a duplicate, or dead-lettered with its 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -14,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
+
 from services.ingest import feeds, records
-from services.ingest.errors import InvalidInputError
-from services.ingest.publisher import Outcome, Publisher
+from services.ingest.errors import InvalidInputError, PublishError
+from services.ingest.publisher import Outcome, Publisher, Sending
 from shared.models import RawArticle
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,10 @@ def _ndjson_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
                 continue
             location = f"file:{path}:{number}"
             try:
-                record: object | InvalidInputError = json.loads(line.decode("utf-8"))
+                record: object | InvalidInputError = orjson.loads(line.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 record = InvalidInputError("invalid-utf8", f"line is not valid UTF-8: {exc}")
-            except (ValueError, RecursionError) as exc:
+            except ValueError as exc:  # orjson.JSONDecodeError is one (depth limit too)
                 record = InvalidInputError("invalid-json", f"line is not valid JSON: {exc}")
             yield Item(location, line.rstrip(b"\r\n"), record)
 
@@ -116,7 +117,7 @@ def _feed_items(path: Path, content: bytes) -> Iterator[Item]:
 
 def _json_items(path: Path, content: bytes) -> Iterator[Item]:
     try:
-        document = json.loads(content.decode("utf-8"))
+        document = orjson.loads(content.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise InvalidInputError("invalid-utf8", f"file is not valid UTF-8: {exc}") from exc
     except ValueError as exc:
@@ -127,7 +128,7 @@ def _json_items(path: Path, content: bytes) -> Iterator[Item]:
         yield from _feed_items(path, content)
     elif isinstance(document, list):
         for index, record in enumerate(document):
-            yield Item(f"file:{path}[{index}]", json.dumps(record).encode(), record)
+            yield Item(f"file:{path}[{index}]", orjson.dumps(record), record)
     else:
         yield Item(f"file:{path}", content, document)
 
@@ -183,11 +184,25 @@ def import_paths(
 ) -> ImportSummary:
     summary = ImportSummary()
     batch: list[RawArticle] = []
+    # One batch awaits its acknowledgements while the next is parsed and sent.
+    in_flight: Sending | None = None
+
+    def confirm(sending: Sending, *, flush: bool) -> None:
+        for outcome in publisher.confirm(sending, flush=flush):
+            summary.add(outcome)
 
     def flush() -> None:
-        for outcome in publisher.publish(batch):
-            summary.add(outcome)
+        nonlocal in_flight
+        sending = publisher.send(batch)
         batch.clear()
+        previous, in_flight = in_flight, sending
+        if previous is not None:
+            try:
+                confirm(previous, flush=False)
+            except PublishError:
+                in_flight = None
+                confirm(sending, flush=True)  # what Kafka took is recorded; then report
+                raise
 
     for path in input_files(paths):
         summary.files += 1
@@ -225,6 +240,8 @@ def import_paths(
             if len(batch) >= batch_size:
                 flush()
     flush()
+    if in_flight is not None:
+        confirm(in_flight, flush=True)
     log.info(
         "file import done files=%d published=%d duplicates=%d dead_lettered=%d",
         summary.files,

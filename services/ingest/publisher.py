@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kafka import KafkaProducer
@@ -34,6 +34,15 @@ class Outcome:
     version: int | None = None
     reason: str | None = None
     error: str | None = None
+
+
+@dataclass(slots=True)
+class Sending:
+    """A batch sent by ``Publisher.send``, awaiting ``Publisher.confirm``."""
+
+    outcomes: list[Outcome | None]
+    sent: list[tuple[int, RawArticle, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
 
 def headers_for(article: RawArticle) -> list[tuple[str, bytes]]:
@@ -81,37 +90,56 @@ class Publisher:
         Raise ``PublishError`` if Kafka did not acknowledge some record (none of the
         unacknowledged ones is remembered, so a retry publishes them).
         """
-        outcomes: list[Outcome | None] = [None] * len(articles)
-        sent: list[tuple[int, RawArticle, Any]] = []
-        acknowledged: list[tuple[str, str, int]] = []
-        failures: list[str] = []
+        return self.confirm(self.send(articles))
+
+    def send(self, articles: Sequence[RawArticle]) -> Sending:
+        """Send new and changed articles without waiting for Kafka; ``confirm`` must follow.
+
+        Sending batch N+1 before confirming batch N keeps the producer busy while N's
+        acknowledgements come back (file imports do that).
+        """
+        sending = Sending([None] * len(articles))
         try:
             with self._lock:
                 stored = self.dedup.decide_many([(a.id, a.content_hash) for a in articles])
                 for i, article in enumerate(articles):
                     verdict, version = self._decide(article, stored[i])
                     if verdict == "duplicate":
-                        outcomes[i] = Outcome("duplicate", article.id, version)
+                        sending.outcomes[i] = Outcome("duplicate", article.id, version)
                         self.metrics.duplicates.labels(article.source_kind).inc()
                         continue
                     if version != article.version:
                         article = article.model_copy(update={"version": version})
                     self._pending[article.id] = (article.content_hash, version)
                     # send() itself can raise (buffer full while Kafka is away, record too
-                    # large): caught below, the pending entry is released in `finally`.
-                    sent.append((i, article, None))
+                    # large): caught below, the pending entry is released by ``confirm``.
+                    sending.sent.append((i, article, None))
                     future = self.producer.send(
                         self.names.raw_topic,
                         key=article.id.encode(),
                         value=article.to_json(),
                         headers=headers_for(article),
                     )
-                    sent[-1] = (i, article, future)
-            self.producer.flush(timeout=self.ack_timeout_s)
+                    sending.sent[-1] = (i, article, future)
+        except Exception as exc:  # not acknowledged: nothing is recorded, the caller retries
+            sending.failures.append(f"send failed: {exc!r}")
+        return sending
+
+    def confirm(self, sending: Sending, *, flush: bool = True) -> list[Outcome]:
+        """Wait for the acknowledgements of a ``send``; record what Kafka acknowledged.
+
+        ``flush`` sends what the producer still holds at once (otherwise it goes within its
+        linger time). Raise ``PublishError`` as ``publish`` does.
+        """
+        outcomes, failures = sending.outcomes, sending.failures
+        acknowledged: list[tuple[str, str, int]] = []
+        try:
+            if flush and not failures:
+                self.producer.flush(timeout=self.ack_timeout_s)
         except Exception as exc:  # not acknowledged: nothing is recorded, the caller retries
             failures.append(f"send failed: {exc!r}")
         finally:
-            for i, article, future in sent:
+            for i, article, future in sending.sent:
                 if future is None:
                     continue
                 try:
@@ -124,7 +152,7 @@ class Publisher:
                 self.metrics.published.labels(article.source_kind).inc()
             self.dedup.record(acknowledged)
             with self._lock:
-                for _i, article, _future in sent:
+                for _i, article, _future in sending.sent:
                     if self._pending.get(article.id, (None, None))[1] == article.version:
                         del self._pending[article.id]
         if failures:

@@ -3,7 +3,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from shared import ids
 from shared.ids import article_id, canonical_url, content_hash
 
 
@@ -25,6 +28,8 @@ from shared.ids import article_id, canonical_url, content_hash
         ("not a url", None),
         ("https://example.com:99999/", None),
         ("mailto:someone@example.com", None),
+        ("http://.", None),  # no host left once the trailing dot goes
+        ("http://[::1]:80@[[", None),  # would canonicalise to "http://[/", not a URL
     ],
 )
 def test_canonical_url(url: str, expected: str | None) -> None:
@@ -60,3 +65,23 @@ def test_no_identity_at_all_is_an_error() -> None:
 
 def test_content_hash_changes_with_content() -> None:
     assert content_hash("t", "b") != content_hash("t", "b2")
+
+
+_URL_PIECES = st.sampled_from(
+    [*"aZ09-._~:/?#[]@!$&'()*+,;=% \t", "é", "utm_x=1", "fbclid", "%20", "%2", "www.", ":443"]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://", "https://Ex.COM:443", "http://[::1]"]),
+    st.lists(_URL_PIECES, max_size=25).map("".join),
+)
+def test_canonical_form_is_its_own_canonical_form(prefix: str, rest: str) -> None:
+    # The validator accepts an article's URL only if it is canonical: whatever canonical_url
+    # returns must pass that check, cache or no cache.
+    ids._CANONICAL.clear()
+    canonical = canonical_url(prefix + rest)
+    if canonical is not None:
+        ids._CANONICAL.clear()
+        assert canonical_url(canonical) == canonical
