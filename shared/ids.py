@@ -101,9 +101,17 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def content_hash(title: str, body: str) -> str:
-    """Hash of what an article says; a change of it makes a new version of the same article."""
-    normalised = " ".join(title.split()) + "\n" + " ".join(body.split())
+def content_hash(title: str, body: str, *, clean: bool = False) -> str:
+    """Hash of what an article says; a change of it makes a new version of the same article.
+
+    ``clean``: the caller's texts are already normalised as ingest leaves them (words separated
+    by one space, paragraphs by one blank line, nothing around): same hash, computed without
+    splitting the text into words again.
+    """
+    if clean:
+        normalised = title + "\n" + body.replace("\n\n", " ")
+    else:
+        normalised = " ".join(title.split()) + "\n" + " ".join(body.split())
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 

@@ -107,9 +107,13 @@ class RawArticle(_Contract):
         published_at: datetime | None = None,
         fetched_at: datetime | None = None,
         version: int = 1,
+        clean_text: bool = False,
         **extra: object,
     ) -> RawArticle:
-        """Build an article applying the shared id rule, URL canonicalisation and content hash."""
+        """Build an article applying the shared id rule, URL canonicalisation and content hash.
+
+        ``clean_text``: title and texts are already whitespace-normalised (see ``content_hash``).
+        """
         now = fetched_at or datetime.now(UTC)
         canonical = canonical_url(url) if url else None
         text = body or summary
@@ -127,7 +131,7 @@ class RawArticle(_Contract):
                 "fetched_at": now,
                 "source_kind": source_kind,
                 "source": source,
-                "content_hash": content_hash(title, text),
+                "content_hash": content_hash(title, text, clean=clean_text),
                 **extra,
             },
             context={"content_hash_computed": True},  # no need to hash the text twice

@@ -142,7 +142,8 @@ def _build(
         raise InvalidInputError("no-identity", "an article needs a URL, a GUID or some content")
     try:
         return RawArticle.create(
-            title=title or summary[:200] or body[:200],
+            # A title cut from the text is one line too.
+            title=title or " ".join(summary[:200].split()) or " ".join(body[:200].split()),
             url=url,
             guid=guid,
             summary=summary,
@@ -151,6 +152,7 @@ def _build(
             fetched_at=fetched_at,
             source_kind=source_kind,
             source=source[:200],
+            clean_text=True,  # single_line and html_to_text output
             **extra,
         )
     except ValidationError as exc:

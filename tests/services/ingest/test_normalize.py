@@ -3,8 +3,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from services.ingest.normalize import clean_text, html_to_text, language_tag, parse_date
+from services.ingest.normalize import (
+    clean_text,
+    html_to_text,
+    language_tag,
+    parse_date,
+    single_line,
+)
+from shared.ids import content_hash
 
 
 def test_html_to_text_keeps_paragraphs_and_decodes_entities() -> None:
@@ -51,3 +60,17 @@ def test_parse_date(text: str | None, expected: datetime | None) -> None:
 )
 def test_language_tag(value: str, expected: str | None) -> None:
     assert language_tag(value) == expected
+
+
+_PIECES = st.sampled_from([*"ab é", "\n", "\t", "\xa0", "\r", "<p>", "</p>", "&amp;", "\u200b"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join), st.lists(_PIECES, max_size=80).map("".join))
+def test_clean_hash_equals_the_general_one_on_normalised_text(title: str, body: str) -> None:
+    # What the normaliser leaves may be hashed without re-splitting (RawArticle.create with
+    # clean_text=True): the hash must be the same.
+    clean_title, clean_body = single_line(title), html_to_text(body)
+    assert content_hash(clean_title, clean_body, clean=True) == content_hash(
+        clean_title, clean_body
+    )
