@@ -8,6 +8,7 @@ has no usable URL, sha256 of ``"guid:" + GUID``; when it has neither, sha256 of
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader; they never change which article a URL names.
@@ -53,8 +54,11 @@ def canonical_url(url: str) -> str | None:
     except KeyError:
         pass
     result = _canonical(url)
-    if result is not None and result != url and _canonical(result) != result:
-        result = None  # not even its own canonical form ("http://[::1]:80@[["): no URL
+    if result is not None and result != url and not _PLAIN_HOST.match(result):
+        # One pass may not reach the canonical form ("http://a/ ?" -> "http://a/ " ->
+        # "http://a/"); a URL that has none ("http://[::1]:80@[[") is no URL.
+        again = _canonical(result)
+        result = again if again is not None and _canonical(again) == again else None
     if len(_CANONICAL) >= _CANONICAL_SIZE:
         _CANONICAL.clear()
     _CANONICAL[url] = result
@@ -64,6 +68,9 @@ def canonical_url(url: str) -> str | None:
 
 
 _CANONICAL: dict[str, str | None] = {}
+# An ordinary host name: the canonical form of such a URL is known to be stable (path and query
+# come out of one pass already in their canonical form); anything odder is checked.
+_PLAIN_HOST = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[0-9]+)?/\S*\Z")
 _CANONICAL_SIZE = 16_384
 
 

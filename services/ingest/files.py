@@ -87,12 +87,13 @@ def _sniff(path: Path, head: bytes) -> str:
 
 
 def _ndjson_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
+    prefix = f"file:{path}:"
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             advance(len(line))
             if not line.strip():
                 continue
-            location = f"file:{path}:{number}"
+            location = prefix + str(number)
             try:
                 record: object | InvalidInputError = orjson.loads(line.decode("utf-8"))
             except UnicodeDecodeError as exc:

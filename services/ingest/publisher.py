@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -133,6 +134,7 @@ class Publisher:
         """
         outcomes, failures = sending.outcomes, sending.failures
         acknowledged: list[tuple[str, str, int]] = []
+        published: Counter[str] = Counter()
         try:
             if flush and not failures:
                 self.producer.flush(timeout=self.ack_timeout_s)
@@ -149,7 +151,9 @@ class Publisher:
                     continue
                 acknowledged.append((article.id, article.content_hash, article.version))
                 outcomes[i] = Outcome("published", article.id, article.version)
-                self.metrics.published.labels(article.source_kind).inc()
+                published[article.source_kind] += 1
+            for kind, count in published.items():
+                self.metrics.published.labels(kind).inc(count)
             self.dedup.record(acknowledged)
             with self._lock:
                 for _i, article, _future in sending.sent:

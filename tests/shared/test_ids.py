@@ -30,6 +30,7 @@ from shared.ids import article_id, canonical_url, content_hash
         ("mailto:someone@example.com", None),
         ("http://.", None),  # no host left once the trailing dot goes
         ("http://[::1]:80@[[", None),  # would canonicalise to "http://[/", not a URL
+        ("http://a/ ?", "http://a/"),  # two passes to the canonical form
     ],
 )
 def test_canonical_url(url: str, expected: str | None) -> None:
