@@ -1,6 +1,7 @@
-"""Benchmark: search latency through the API (uvicorn + FastAPI + the search service, over HTTP
-with keep-alive) versus the same request body sent straight to Elasticsearch with the bare
-client, on a 100k-article synthetic multilingual index.
+"""Benchmark: search latency through the API (`newswire search serve` in its own process:
+uvicorn + FastAPI + the search service, over HTTP with keep-alive) versus the same request body
+sent straight to Elasticsearch with the bare client, on a 100k-article synthetic multilingual
+index.
 
     .venv/bin/python bench/search_latency.py [--docs 100000] [--rounds 8] [--per-round 100]
                                              [--rebuild]
@@ -18,21 +19,21 @@ import os
 import platform
 import random
 import resource
+import socket
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from elasticsearch import Elasticsearch, helpers
 
 from services.indexer.document import to_document
-from services.search.api import create_app
 from services.search.query import Facet, SearchParams, build_search
 from services.search.settings import SearchSettings
 from shared.elasticsearch import make_client
@@ -193,28 +194,51 @@ def build_index(es: Elasticsearch, count: int, rebuild: bool) -> None:
 
 
 class ApiServer:
-    """The search app under uvicorn in a thread of this process, on a free loopback port
-    (uvicorn binds it itself, as `newswire search serve` does)."""
+    """The search API as users run it: `python -m services.search serve` in its own process,
+    on a free loopback port."""
 
     def __init__(self, settings: SearchSettings) -> None:
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=0, log_config=None, access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = ""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "NEWSWIRE_NAMESPACE": settings.namespace,
+            "NEWSWIRE_ES_URL": settings.es.url,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> ApiServer:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.05)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.search", "serve", "--port", str(self.port)],
+            env=self.env,
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the search API did not start")
+            time.sleep(0.1)
+
+    def peak_rss_mb(self) -> float:
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
 
     def __exit__(self, *_exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
 
 
 def timed_api(client: httpx.Client, queries: list[str]) -> list[float]:
@@ -279,6 +303,7 @@ def main() -> int:
     direct_ms: list[float] = []
     rounds: list[tuple[float, float]] = []
     with ApiServer(settings) as api, httpx.Client(base_url=api.url, timeout=30) as client:
+        server_rss = 0.0
         warm = [QUERIES[i % len(QUERIES)] for i in range(args.warmup)]
         timed_api(client, warm)
         timed_direct(es, [bodies[q] for q in warm])
@@ -292,6 +317,7 @@ def main() -> int:
                 f"round {round_no}: API p50 {statistics.median(a):.1f} ms p95 {p(a, 95):.1f} ms; "
                 f"direct p50 {statistics.median(b):.1f} ms p95 {p(b, 95):.1f} ms"
             )
+        server_rss = api.peak_rss_mb()
     es.close()
     api_p50, api_p95 = statistics.median(api_ms), p(api_ms, 95)
     direct_p50, direct_p95 = statistics.median(direct_ms), p(direct_ms, 95)
@@ -311,7 +337,7 @@ def main() -> int:
         f"{statistics.median(overheads):.1f} ms (spread {min(overheads):.1f}-{max(overheads):.1f})"
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process (API server + both clients): {peak_mb:.0f} MB")
+    print(f"peak RSS: API server {server_rss:.0f} MB; this process (both clients) {peak_mb:.0f} MB")
     print(
         f"subject {api_p95:.1f} ms, baseline {direct_p95:.1f} ms, ratio {api_p95 / direct_p95:.2f}"
     )

@@ -39,7 +39,7 @@ from services.search.query import (
     Sort,
     decode_cursor,
 )
-from services.search.service import SearchService
+from services.search.service import SearchService, page_json
 from services.search.settings import SearchSettings
 from shared.elasticsearch import make_client
 
@@ -251,9 +251,9 @@ def create_app(
             search_after=decode_cursor(cursor, sort) if cursor else None,
             facets=chosen,
         )
-        result = c.service.search(params)
-        metrics.es_took_seconds.observe(result.took_ms / 1000)
-        return _json(result)
+        fields = c.service.search_fields(params)
+        metrics.es_took_seconds.observe(fields["took_ms"] / 1000)
+        return Response(page_json(fields), media_type="application/json")
 
     @app.get(
         "/articles/{article_id}",

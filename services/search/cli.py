@@ -179,4 +179,5 @@ def serve(
         port=port or settings.api_port,
         timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
         log_config=None,
+        access_log=settings.access_log,
     )

@@ -14,7 +14,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
+import orjson
 from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
+from pydantic import BaseModel
 
 from services.search.errors import (
     ArticleNotFoundError,
@@ -26,6 +28,7 @@ from services.search.models import (
     ArticleHit,
     DateBucket,
     DateFacet,
+    Facets,
     RelatedArticles,
     SearchPage,
 )
@@ -63,13 +66,18 @@ class SearchService:
         self.timeout_s = timeout_s
 
     def search(self, params: SearchParams) -> SearchPage:
+        return SearchPage.model_validate(self.search_fields(params))
+
+    def search_fields(self, params: SearchParams) -> Json:
+        """``SearchPage`` fields as plain data (``page_json`` serialises them without validating
+        them again: the API answers with that; the tests check it against ``SearchPage``)."""
         body = build_search(params, facet_size=self.facet_size, timeout_s=self.timeout_s)
         with _translate_errors(self.names):
             response = self.es.search(index=self.names.read_alias, body=body)
-        page = shape_page(params, response.body)
-        if page.timed_out:
-            log.warning("search timed out q_chars=%d took_ms=%d", len(params.q), page.took_ms)
-        return page
+        fields = page_fields(params, response.body)
+        if fields["timed_out"]:
+            log.warning("search timed out q_chars=%d took_ms=%d", len(params.q), fields["took_ms"])
+        return fields
 
     def article(self, article_id: str) -> Article:
         hit = self._find(article_id, full=True)
@@ -130,12 +138,27 @@ def _translate_errors(names: Names) -> Iterator[None]:
 Json = dict[str, Any]
 
 
+def _dump_model(value: object) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def page_json(fields: Json) -> bytes:
+    return orjson.dumps(fields, default=_dump_model)
+
+
 def shape_page(params: SearchParams, response: Mapping[str, Any]) -> SearchPage:
+    return SearchPage.model_validate(page_fields(params, response))
+
+
+def page_fields(params: SearchParams, response: Mapping[str, Any]) -> Json:
+    """``SearchPage`` fields, exactly as the model would serialise them."""
     raw_hits = response["hits"]["hits"]
     more = len(raw_hits) > params.size  # build_search asks for one extra hit
     raw_hits = raw_hits[: params.size]
     aggs = response.get("aggregations", {})
-    facets: Json = {}
+    facets: Json = dict.fromkeys(Facets.model_fields)
     for facet in params.facets:
         buckets = aggs[facet]["buckets"]["buckets"]
         if facet == "dates":
@@ -143,16 +166,14 @@ def shape_page(params: SearchParams, response: Mapping[str, Any]) -> SearchPage:
             facets["dates"] = roll_up_dates(days)
         elif facet in TERMS_FACETS:
             facets[facet] = [{"value": b["key"], "count": b["doc_count"]} for b in buckets]
-    return SearchPage.model_validate(
-        {
-            "total": response["hits"]["total"]["value"],
-            "hits": [hit_fields(hit) for hit in raw_hits],
-            "next": encode_cursor(params.sort, raw_hits[-1]["sort"]) if more else None,
-            "facets": facets,
-            "took_ms": response.get("took", 0),
-            "timed_out": bool(response.get("timed_out", False)),
-        }
-    )
+    return {
+        "total": response["hits"]["total"]["value"],
+        "hits": [hit_fields(hit) for hit in raw_hits],
+        "next": encode_cursor(params.sort, raw_hits[-1]["sort"]) if more else None,
+        "facets": facets,
+        "took_ms": response.get("took", 0),
+        "timed_out": bool(response.get("timed_out", False)),
+    }
 
 
 def hit_fields(hit: Mapping[str, Any]) -> Json:

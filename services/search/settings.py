@@ -23,6 +23,9 @@ class SearchSettings(BaseSettings):
         default=10.0, gt=0, description="Elasticsearch-side time limit of one search."
     )
     shutdown_timeout_s: float = Field(default=10.0, gt=0)
+    # One log line per request costs about as much as the rest of the request's own work; the
+    # /metrics counters and latency histogram cover traffic.
+    access_log: bool = False
 
     es: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
 

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.search.api import create_app
+from services.search.models import SearchPage
 from services.search.settings import SearchSettings
 from shared.settings import ElasticsearchSettings
 from tests.services.search.conftest import CORPUS, PUTIN
@@ -20,6 +21,9 @@ def _search(client: TestClient, **params: Any) -> dict[str, Any]:
     response = client.get("/search", params=params)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    # The API serialises its page without validating it again: it must be exactly what the
+    # SearchPage model (the OpenAPI schema) would give.
+    assert SearchPage.model_validate(body).model_dump(mode="json") == body
     return body
 
 
