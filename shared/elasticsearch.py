@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 from shared.settings import ElasticsearchSettings
 
 
 def make_client(settings: ElasticsearchSettings, **overrides: Any) -> Elasticsearch:
-    options: dict[str, Any] = {"request_timeout": settings.request_timeout_s}
+    options: dict[str, Any] = {
+        "request_timeout": settings.request_timeout_s,
+        # orjson for JSON bodies and answers: a search answer decodes in a fraction of the time.
+        "serializer": OrjsonSerializer(),
+    }
     if settings.api_key is not None:
         options["api_key"] = settings.api_key.get_secret_value()
     elif settings.username is not None:
