@@ -102,11 +102,11 @@ class Indexer:
                 )
                 records = [r for batch in polled.values() for r in batch]
                 if not records:
-                    if in_flight:
+                    while in_flight and not unwritten:  # idle: commit what is written
                         unwritten = not self._finish(in_flight.popleft()).written
-                        if unwritten:
-                            break
-                    elif burst and self._caught_up():
+                    if unwritten:
+                        break
+                    if burst and self._caught_up():
                         log.info("burst done: caught up on %s", self.names.enriched_topic)
                         return
                     continue
