@@ -7,12 +7,13 @@ texts, side by side in one run, and the resident memory of each worker.
 Needs `newswire infra up`. The articles are French, ~400 words, assembled from the paragraphs of
 our French samples (samples/), so the entities are realistic. The service is measured on a
 backlog: the workers are started, have joined their group and have enriched a warm-up batch;
-then the articles are produced at once and the clock runs until the last enriched article is
-in Kafka. It pays for everything the service does: reading and validating the raw article,
-language detection, NER, mention merging and place ids, JSON, and acknowledged writes. The bare
-baseline, in this process: ``nlp.pipe`` over the same title + body texts, then lingua (the same
-languages, high accuracy, preloaded) on the same detection samples (title + first
-``detect_chars`` characters).
+then the articles are produced at once, and the rate is taken between the moments the 10th and
+the 90th percent of them are enriched and in Kafka (steady state; see ``_steady_rate``). The
+workers' CPU time per article covers the whole backlog. The service pays for everything it
+does: reading and validating the raw article, language detection, NER, mention merging and place
+ids, JSON, and acknowledged writes. The bare baseline, in this process: ``nlp.pipe`` over the
+same title + body texts, then lingua (the same languages, high accuracy, preloaded) on the same
+detection samples (title + first ``detect_chars`` characters).
 
 The raw topic gets 6 partitions so that two workers get three each.
 """
@@ -20,6 +21,7 @@ The raw topic gets 6 partitions so that two workers get three each.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import random
@@ -132,6 +134,27 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _steady_rate(progress: list[tuple[float, int]], offset: int, count: int) -> float:
+    """Articles/s between the 10th and the 90th percent of the articles: steady state, without
+    the first fetch nor the tail, where one worker may finish its partitions before the other
+    (keys do not split a few hundred articles exactly evenly)."""
+
+    def when(target: float) -> float:
+        for (t0, n0), (t1, n1) in itertools.pairwise(progress):
+            if n0 < target <= n1:
+                return t0 + (t1 - t0) * (target - n0) / (n1 - n0)
+        return progress[-1][0]
+
+    low, high = offset + 0.1 * count, offset + 0.9 * count
+    return 0.8 * count / (when(high) - when(low))
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mb(pid: int) -> tuple[float, float]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -164,8 +187,9 @@ def _wait(
 
 def service(
     articles: list[RawArticle], kafka: KafkaSettings, workers_count: int, tmp: Path
-) -> tuple[float, list[tuple[float, float]]]:
-    """Articles/s through ``workers_count`` worker processes, and each worker's (RSS, peak) MB."""
+) -> tuple[float, float, list[tuple[float, float]]]:
+    """Articles/s through ``workers_count`` worker processes, the workers' CPU time per article
+    (ms), and each worker's (RSS, peak) MB."""
     names = Names(f"bench-{uuid.uuid4().hex[:8]}")
     ensure_topics(kafka, names.topics(), partitions=PARTITIONS)
     env = {
@@ -218,16 +242,19 @@ def service(
             "enriching the warm-up batch",
             workers,
         )
+        cpu_before = sum(_cpu_s(w.pid) for w in workers)
         start = time.perf_counter()
         send(articles)
         total = WARM_UP + len(articles)
-        _wait(
-            lambda: _enriched(ends, names.enriched_topic) >= total,
-            1800,
-            "enriching the articles",
-            workers,
-        )
-        rate = len(articles) / (time.perf_counter() - start)
+        progress: list[tuple[float, int]] = []  # (seconds since start, articles enriched)
+
+        def done() -> bool:
+            progress.append((time.perf_counter() - start, _enriched(ends, names.enriched_topic)))
+            return progress[-1][1] >= total
+
+        _wait(done, 1800, "enriching the articles", workers)
+        rate = _steady_rate(progress, WARM_UP, len(articles))
+        cpu_ms = (sum(_cpu_s(w.pid) for w in workers) - cpu_before) / len(articles) * 1000
         memory = [_rss_mb(w.pid) for w in workers]
     finally:
         for worker in workers:
@@ -240,7 +267,7 @@ def service(
         producer.close()
         admin.close()
         ends.close()
-    return rate, memory
+    return rate, cpu_ms, memory
 
 
 def main() -> int:
@@ -278,15 +305,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for round_no in range(1, args.rounds + 1):
             base.append(bare(nlp, detector, texts, samples, settings.batch_size))
-            rate, mem = service(articles, kafka, 1, Path(tmp))
+            rate, cpu_one, mem = service(articles, kafka, 1, Path(tmp))
             one.append(rate)
             memory += mem
-            rate, mem = service(articles, kafka, 2, Path(tmp))
+            rate, cpu_two, mem = service(articles, kafka, 2, Path(tmp))
             two.append(rate)
             memory += mem
             print(
-                f"round {round_no}: bare nlp.pipe + lingua {base[-1]:.1f}/s, service 1 worker "
-                f"{one[-1]:.1f}/s, 2 workers {two[-1]:.1f}/s"
+                f"round {round_no}: bare nlp.pipe + lingua {base[-1]:.1f}/s "
+                f"({1000 / base[-1]:.1f} ms), service 1 worker {one[-1]:.1f}/s "
+                f"(CPU {cpu_one:.1f} ms/article), 2 workers {two[-1]:.1f}/s "
+                f"(CPU {cpu_two:.1f} ms/article)"
             )
     b, s1, s2 = statistics.median(base), statistics.median(one), statistics.median(two)
     rss = max(m[0] for m in memory)
