@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import AsyncElasticsearch, Elasticsearch
 from elasticsearch.serializer import OrjsonSerializer
 
 from shared.settings import ElasticsearchSettings
 
 
-def make_client(settings: ElasticsearchSettings, **overrides: Any) -> Elasticsearch:
+def _options(settings: ElasticsearchSettings, overrides: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {
         "request_timeout": settings.request_timeout_s,
         # orjson for JSON bodies and answers: a search answer decodes in a fraction of the time.
@@ -22,4 +22,13 @@ def make_client(settings: ElasticsearchSettings, **overrides: Any) -> Elasticsea
         password = settings.password.get_secret_value() if settings.password else ""
         options["basic_auth"] = (settings.username, password)
     options.update(overrides)
-    return Elasticsearch(settings.url, **options)
+    return options
+
+
+def make_client(settings: ElasticsearchSettings, **overrides: Any) -> Elasticsearch:
+    return Elasticsearch(settings.url, **_options(settings, overrides))
+
+
+def make_async_client(settings: ElasticsearchSettings, **overrides: Any) -> AsyncElasticsearch:
+    """The same client for asyncio code (aiohttp underneath): no thread per request."""
+    return AsyncElasticsearch(settings.url, **_options(settings, overrides))

@@ -41,7 +41,7 @@ from services.search.query import (
 )
 from services.search.service import SearchService, page_json
 from services.search.settings import SearchSettings
-from shared.elasticsearch import make_client
+from shared.elasticsearch import make_async_client, make_client
 
 log = logging.getLogger(__name__)
 
@@ -152,17 +152,21 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         es = await run_in_threadpool(opener)
+        # /search, the hot path, awaits Elasticsearch on the event loop: no thread per request.
+        aes = make_async_client(settings.es)
         service = SearchService(
             es,
             settings.names,
             facet_size=settings.facet_size,
             timeout_s=settings.search_timeout_s,
+            aes=aes,
         )
         context["ctx"] = ApiContext(settings, service)
         log.info("search ready alias=%s", settings.names.read_alias)
         try:
             yield
         finally:
+            await aes.close()
             await run_in_threadpool(es.close)
 
     app = FastAPI(
@@ -199,7 +203,7 @@ def create_app(
             503: {"description": "Elasticsearch did not answer"},
         },
     )
-    def search(
+    async def search(
         c: Annotated[ApiContext, Depends(ctx)],
         q: Annotated[
             str,
@@ -251,7 +255,7 @@ def create_app(
             search_after=decode_cursor(cursor, sort) if cursor else None,
             facets=chosen,
         )
-        fields = c.service.search_fields(params)
+        fields = await c.service.asearch_fields(params)
         metrics.es_took_seconds.observe(fields["took_ms"] / 1000)
         return Response(page_json(fields), media_type="application/json")
 

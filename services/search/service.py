@@ -15,7 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
+from elasticsearch import (
+    ApiError,
+    AsyncElasticsearch,
+    BadRequestError,
+    Elasticsearch,
+    TransportError,
+)
 from pydantic import BaseModel
 
 from services.search.errors import (
@@ -59,8 +65,10 @@ class SearchService:
         *,
         facet_size: int = 10,
         timeout_s: float = 10.0,
+        aes: AsyncElasticsearch | None = None,
     ) -> None:
         self.es = es
+        self.aes = aes  # for asearch_fields (the API's event loop)
         self.names = names
         self.facet_size = facet_size
         self.timeout_s = timeout_s
@@ -74,7 +82,19 @@ class SearchService:
         body = build_search(params, facet_size=self.facet_size, timeout_s=self.timeout_s)
         with _translate_errors(self.names):
             response = self.es.search(index=self.names.read_alias, body=body)
-        fields = page_fields(params, response.body)
+        return self._fields(params, response.body)
+
+    async def asearch_fields(self, params: SearchParams) -> Json:
+        """``search_fields`` through the asyncio client (``aes``)."""
+        if self.aes is None:
+            raise RuntimeError("SearchService was built without an asyncio client")
+        body = build_search(params, facet_size=self.facet_size, timeout_s=self.timeout_s)
+        with _translate_errors(self.names):
+            response = await self.aes.search(index=self.names.read_alias, body=body)
+        return self._fields(params, response.body)
+
+    def _fields(self, params: SearchParams, response: Mapping[str, Any]) -> Json:
+        fields = page_fields(params, response)
         if fields["timed_out"]:
             log.warning("search timed out q_chars=%d took_ms=%d", len(params.q), fields["took_ms"])
         return fields
