@@ -3,7 +3,7 @@
     .venv/bin/python bench/enrich_quality.py [--details] [--low-accuracy] [--speed] [--memory]
 
 Reads samples/ through the ingest parsers (``services.ingest.files.file_items`` then
-``records.build``/``records.from_input``, as ``newswire ingest file`` does) and samples/gold.json,
+``item_article``, as ``newswire ingest file`` does) and samples/gold.json,
 and runs ``LanguageDetector`` and ``EntityExtractor`` over every gold article, the text built as
 the enrich service builds it: title + "\\n\\n" + body.
 
@@ -45,9 +45,8 @@ from services.enrich import ner_spacy  # noqa: E402
 from services.enrich.entities import EntityExtractor  # noqa: E402
 from services.enrich.language import LanguageDetector  # noqa: E402
 from services.enrich.settings import EnrichSettings  # noqa: E402
-from services.ingest import records  # noqa: E402
 from services.ingest.errors import InvalidInputError  # noqa: E402
-from services.ingest.files import file_items  # noqa: E402
+from services.ingest.files import file_items, item_article  # noqa: E402
 from shared.models import Entity, RawArticle  # noqa: E402
 
 SAMPLES = ROOT / "samples"
@@ -76,24 +75,8 @@ def load_gold() -> list[Gold]:
         if name not in by_file:
             articles: dict[str, RawArticle] = {}
             for item in file_items(SAMPLES / name):
-                if isinstance(item.record, InvalidInputError):
-                    continue
                 try:
-                    if isinstance(item.record, records.ArticleInput):
-                        article = records.build(
-                            item.record,
-                            source_kind="file",
-                            default_source=name,
-                            fetched_at=fetched_at,
-                            language_hint=item.language_hint,
-                        )
-                    else:
-                        article = records.from_input(
-                            item.record,
-                            source_kind="file",
-                            default_source=name,
-                            fetched_at=fetched_at,
-                        )
+                    article = item_article(item, default_source=name, fetched_at=fetched_at)
                 except InvalidInputError:
                     continue
                 articles[article.id] = article

@@ -46,9 +46,8 @@ from kafka import KafkaConsumer, TopicPartition  # noqa: E402
 from services.enrich import ner_spacy  # noqa: E402
 from services.enrich.enricher import ner_text  # noqa: E402
 from services.enrich.settings import EnrichSettings  # noqa: E402
-from services.ingest import records  # noqa: E402
 from services.ingest.errors import InvalidInputError  # noqa: E402
-from services.ingest.files import file_items  # noqa: E402
+from services.ingest.files import file_items, item_article  # noqa: E402
 from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer  # noqa: E402
 from shared.models import RawArticle  # noqa: E402
 from shared.names import Names  # noqa: E402
@@ -67,21 +66,8 @@ def french_paragraphs() -> tuple[list[str], list[str]]:
         if not path.is_file() or path.suffix not in {".xml", ".ndjson", ".json", ".atom", ".rss"}:
             continue
         for item in file_items(path):
-            if isinstance(item.record, InvalidInputError):
-                continue
             try:
-                if isinstance(item.record, records.ArticleInput):
-                    article = records.build(
-                        item.record,
-                        source_kind="file",
-                        default_source=path.name,
-                        fetched_at=now,
-                        language_hint=item.language_hint,
-                    )
-                else:
-                    article = records.from_input(
-                        item.record, source_kind="file", default_source=path.name, fetched_at=now
-                    )
+                article = item_article(item, default_source=path.name, fetched_at=now)
             except InvalidInputError:
                 continue
             if (article.language_hint or "").startswith("fr") and len(article.body) > 400:

@@ -55,6 +55,23 @@ class Item:
     language_hint: str | None = None
 
 
+def item_article(item: Item, *, default_source: str, fetched_at: datetime) -> RawArticle:
+    """The article of one file item; ``InvalidInputError`` when there is none."""
+    if isinstance(item.record, InvalidInputError):
+        raise item.record
+    if isinstance(item.record, records.ArticleInput):  # a feed entry
+        return records.build(
+            item.record,
+            source_kind="file",
+            default_source=default_source,
+            fetched_at=fetched_at,
+            language_hint=item.language_hint,
+        )
+    return records.from_input(
+        item.record, source_kind="file", default_source=default_source, fetched_at=fetched_at
+    )
+
+
 def input_files(paths: list[Path]) -> list[Path]:
     """Files named, plus every non-hidden file under folders named, in a stable order."""
     found: list[Path] = []
@@ -210,23 +227,7 @@ def import_paths(
         fetched_at = datetime.now(UTC)
         for item in file_items(path, advance):
             try:
-                if isinstance(item.record, InvalidInputError):
-                    raise item.record
-                if isinstance(item.record, records.ArticleInput):
-                    article = records.build(
-                        item.record,
-                        source_kind="file",
-                        default_source=path.name,
-                        fetched_at=fetched_at,
-                        language_hint=item.language_hint,
-                    )
-                else:
-                    article = records.from_input(
-                        item.record,
-                        source_kind="file",
-                        default_source=path.name,
-                        fetched_at=fetched_at,
-                    )
+                article = item_article(item, default_source=path.name, fetched_at=fetched_at)
             except InvalidInputError as exc:
                 summary.add(
                     publisher.dead_letter(

@@ -79,19 +79,20 @@ class SearchService:
     def search_fields(self, params: SearchParams) -> Json:
         """``SearchPage`` fields as plain data (``page_json`` serialises them without validating
         them again: the API answers with that; the tests check it against ``SearchPage``)."""
-        body = build_search(params, facet_size=self.facet_size, timeout_s=self.timeout_s)
         with _translate_errors(self.names):
-            response = self.es.search(index=self.names.read_alias, body=body)
+            response = self.es.search(index=self.names.read_alias, body=self._body(params))
         return self._fields(params, response.body)
 
     async def asearch_fields(self, params: SearchParams) -> Json:
         """``search_fields`` through the asyncio client (``aes``)."""
         if self.aes is None:
             raise RuntimeError("SearchService was built without an asyncio client")
-        body = build_search(params, facet_size=self.facet_size, timeout_s=self.timeout_s)
         with _translate_errors(self.names):
-            response = await self.aes.search(index=self.names.read_alias, body=body)
+            response = await self.aes.search(index=self.names.read_alias, body=self._body(params))
         return self._fields(params, response.body)
+
+    def _body(self, params: SearchParams) -> dict[str, Any]:
+        return build_search(params, facet_size=self.facet_size, timeout_s=self.timeout_s)
 
     def _fields(self, params: SearchParams, response: Mapping[str, Any]) -> Json:
         fields = page_fields(params, response)
