@@ -261,9 +261,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    kafka = KafkaSettings(
-        bootstrap_servers=os.environ.get("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    )
+    kafka = KafkaSettings()  # NEWSWIRE_KAFKA_* as the services read them
     settings = EnrichSettings()
     nlp = ner_spacy.load_pipeline(settings.pipelines["fr"])
     if nlp is None:

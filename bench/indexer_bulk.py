@@ -162,12 +162,8 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    kafka = KafkaSettings(
-        bootstrap_servers=os.environ.get("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    )
-    es_settings = ElasticsearchSettings(
-        url=os.environ.get("NEWSWIRE_ES_URL", "http://127.0.0.1:9200")
-    )
+    kafka = KafkaSettings()  # NEWSWIRE_KAFKA_* as the services read them
+    es_settings = ElasticsearchSettings()  # NEWSWIRE_ES_*
     # GET / is not routed on the minimal distribution: ask the node itself.
     nodes = make_client(es_settings).nodes.info(node_id="_local")["nodes"]
     version = next(iter(nodes.values()))["version"]

@@ -121,13 +121,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument(
-        "--bootstrap", default=os.environ.get("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    )
+    parser.add_argument("--bootstrap", help="Default: NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS.")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # "on one core"
-    kafka = KafkaSettings(bootstrap_servers=args.bootstrap)
+    kafka = KafkaSettings()  # NEWSWIRE_KAFKA_* as the services read them
+    if args.bootstrap:
+        kafka = kafka.model_copy(update={"bootstrap_servers": args.bootstrap})
     lines = make_entries(args.entries)
     size = sum(len(line) for line in lines)
     print(

@@ -215,12 +215,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--duration", type=float, default=60.0)
     args = parser.parse_args()
-    kafka = KafkaSettings(
-        bootstrap_servers=os.environ.get("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    )
-    es_settings = ElasticsearchSettings(
-        url=os.environ.get("NEWSWIRE_ES_URL", "http://127.0.0.1:9200")
-    )
+    kafka = KafkaSettings()  # NEWSWIRE_KAFKA_* as the services read them
+    es_settings = ElasticsearchSettings()  # NEWSWIRE_ES_*
     names = Names(f"bench-e2e-{uuid.uuid4().hex[:6]}")
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -281,9 +281,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
-    es_settings = ElasticsearchSettings(
-        url=os.environ.get("NEWSWIRE_ES_URL", "http://127.0.0.1:9200")
-    )
+    es_settings = ElasticsearchSettings()  # NEWSWIRE_ES_*
     es = make_client(es_settings)  # builds the index
     # The baseline: the bare client, with the library's defaults.
     bare = Elasticsearch(es_settings.url, request_timeout=30)

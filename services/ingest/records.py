@@ -8,8 +8,10 @@ a number is an error, not a string. Anything that cannot become a valid article 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,6 +19,9 @@ from services.ingest.errors import InvalidInputError
 from services.ingest.normalize import html_to_text, language_tag, parse_date, single_line
 from shared.ids import canonical_url
 from shared.models import RawArticle, SourceKind
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class ArticleInput(BaseModel):
@@ -86,6 +91,23 @@ def from_input(
     )
 
 
+def _invalid_input_on_failure(function: Callable[P, R]) -> Callable[P, R]:
+    """Any failure of ``function`` becomes an ``InvalidInputError``: an odd input must never
+    stop its source, it is dead-lettered."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except InvalidInputError:
+            raise
+        except Exception as exc:
+            raise InvalidInputError("invalid-article", f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapper
+
+
+@_invalid_input_on_failure
 def build(
     item: ArticleInput,
     *,
@@ -96,30 +118,6 @@ def build(
     feed_id: str | None = None,
 ) -> RawArticle:
     """``ArticleInput`` -> ``RawArticle``; any failure is an ``InvalidInputError``."""
-    try:
-        return _build(
-            item,
-            source_kind=source_kind,
-            default_source=default_source,
-            fetched_at=fetched_at,
-            language_hint=language_hint,
-            feed_id=feed_id,
-        )
-    except InvalidInputError:
-        raise
-    except Exception as exc:  # an odd input must never stop its source: dead-letter it
-        raise InvalidInputError("invalid-article", f"{type(exc).__name__}: {exc}") from exc
-
-
-def _build(
-    item: ArticleInput,
-    *,
-    source_kind: SourceKind,
-    default_source: str,
-    fetched_at: datetime,
-    language_hint: str | None = None,
-    feed_id: str | None = None,
-) -> RawArticle:
     url_text = item.url or item.link
     url = canonical_url(url_text) if url_text else None
     if url_text and url is None:
