@@ -24,7 +24,7 @@ from prometheus_client import make_asgi_app
 from services.ingest.errors import InvalidInputError, PublishError
 from services.ingest.metrics import IngestMetrics
 from services.ingest.publisher import Publisher
-from services.ingest.records import ArticleInput, from_input
+from services.ingest.records import ArticleInput, decode_json, from_input
 from services.ingest.settings import IngestSettings
 from shared.models import RawArticle
 
@@ -61,9 +61,9 @@ def _split(body: bytes, content_type: str) -> list[tuple[bytes, object | Invalid
         items: list[tuple[bytes, object | InvalidInputError]] = []
         for line in body.splitlines():
             if line.strip():
-                items.append((line, _decode(line)))
+                items.append((line, _decode(line, "line")))
         return items
-    document = _decode(body)
+    document = _decode(body, "body")
     if isinstance(document, InvalidInputError):
         raise document
     if isinstance(document, list):
@@ -71,14 +71,11 @@ def _split(body: bytes, content_type: str) -> list[tuple[bytes, object | Invalid
     return [(body, document)]
 
 
-def _decode(raw: bytes) -> object | InvalidInputError:
+def _decode(raw: bytes, what: str) -> object | InvalidInputError:
     try:
-        decoded: object = orjson.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return InvalidInputError("invalid-utf8", f"not valid UTF-8: {exc}")
-    except ValueError as exc:  # orjson.JSONDecodeError is one (depth limit too)
-        return InvalidInputError("invalid-json", f"not valid JSON: {exc}")
-    return decoded
+        return decode_json(raw, what)
+    except InvalidInputError as exc:
+        return exc
 
 
 _REQUEST_BODY: dict[str, Any] = {

@@ -112,11 +112,9 @@ def _ndjson_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
                 continue
             location = prefix + str(number)
             try:
-                record: object | InvalidInputError = orjson.loads(line.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                record = InvalidInputError("invalid-utf8", f"line is not valid UTF-8: {exc}")
-            except ValueError as exc:  # orjson.JSONDecodeError is one (depth limit too)
-                record = InvalidInputError("invalid-json", f"line is not valid JSON: {exc}")
+                record: object | InvalidInputError = records.decode_json(line, "line")
+            except InvalidInputError as exc:
+                record = exc
             yield Item(location, line.rstrip(b"\r\n"), record)
 
 
@@ -134,12 +132,7 @@ def _feed_items(path: Path, content: bytes) -> Iterator[Item]:
 
 
 def _json_items(path: Path, content: bytes) -> Iterator[Item]:
-    try:
-        document = orjson.loads(content.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError("invalid-utf8", f"file is not valid UTF-8: {exc}") from exc
-    except ValueError as exc:
-        raise InvalidInputError("invalid-json", f"file is not valid JSON: {exc}") from exc
+    document = records.decode_json(content, "file")
     if isinstance(document, dict) and str(document.get("version", "")).startswith(
         "https://jsonfeed.org/"
     ):

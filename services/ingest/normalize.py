@@ -75,6 +75,32 @@ def _suspect(text: str) -> bool:
     return start is not None and _SUSPECT.search(text, start.start()) is not None
 
 
+# Characters that send text down the full path: the damage signs' first characters, every
+# white space but " " and "\n" (what str.split() splits on), and the zero-width space.
+_ODD = re.compile(
+    "[\u00c2-\u00c5\u00d0\u00d1\u00e2\ufb00-\ufb06\x00-\x09\x0b-\x1f\x7f\ufffd"
+    "\x85\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000<&]"
+)
+
+
+def _already_clean(text: str) -> bool:
+    """True when ``html_to_text`` would return ``text`` unchanged (most plain-text input).
+
+    A scan for one character class and a few substring tests, all at C speed, instead of
+    splitting the text into words and joining them again.
+    """
+    return (
+        _ODD.search(text) is None
+        and text[0] not in " \n"
+        and text[-1] not in " \n"
+        and "  " not in text
+        and " \n" not in text
+        and "\n " not in text
+        and "\n\n\n" not in text
+        and text.count("\n") == 2 * text.count("\n\n")  # line breaks only in blank-line pairs
+    )
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -126,6 +152,10 @@ def html_to_text(value: str | None) -> str:
     """HTML (or plain text) -> clean, repaired text with paragraph breaks kept."""
     if not value:
         return ""
+    return value if _already_clean(value) else _normalise(value)
+
+
+def _normalise(value: str) -> str:
     text = (
         ftfy.fix_text(value, unescape_html=False, uncurl_quotes=False) if _suspect(value) else value
     )

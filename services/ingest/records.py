@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.ingest.errors import InvalidInputError
@@ -47,6 +48,18 @@ class ArticleInput(BaseModel):
     lang: str | None = None
     source: str | None = None
     feed_id: str | None = None
+
+
+def decode_json(raw: bytes, what: str) -> object:
+    """Parse JSON input; ``InvalidInputError`` says whether the bytes or the JSON are at fault."""
+    try:
+        return orjson.loads(raw)  # checks UTF-8 itself: no decoded copy of the text
+    except ValueError as exc:  # orjson.JSONDecodeError is one (depth limit too)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise InvalidInputError("invalid-utf8", f"{what} is not valid UTF-8: {bad}") from exc
+        raise InvalidInputError("invalid-json", f"{what} is not valid JSON: {exc}") from exc
 
 
 def _errors(exc: ValidationError) -> str:

@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.ingest.normalize import (
+    _already_clean,
+    _normalise,
     clean_text,
     html_to_text,
     language_tag,
@@ -74,3 +76,44 @@ def test_clean_hash_equals_the_general_one_on_normalised_text(title: str, body: 
     assert content_hash(clean_title, clean_body, clean=True) == content_hash(
         clean_title, clean_body
     )
+
+
+_TEXT = st.sampled_from(
+    [
+        *"ab é",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        "\t",
+        "\xa0",
+        "\r",
+        "\u2028",
+        "\u3000",
+        "\u200b",
+        "<p>",
+        "&amp;",
+        "a < b",
+        "Ã©",
+        "â€™",
+        "\ufb01",
+        "\x07",
+    ]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_TEXT, max_size=40).map("".join))
+def test_text_already_clean_takes_the_short_path_unchanged(text: str) -> None:
+    # html_to_text returns clean plain text as it is, without the full pass: the result must be
+    # what the full pass gives, whatever the text.
+    assert html_to_text(text) == (_normalise(text) if text else "")
+
+
+def test_the_short_path_covers_every_white_space_split_knows() -> None:
+    # The short path trusts that " " and "\n" are the only white space left in the text.
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isspace() and char not in " \n":
+            assert not _already_clean(f"a{char}b"), hex(code)
+    assert _already_clean("a b\n\nc")
