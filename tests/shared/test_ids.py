@@ -86,3 +86,24 @@ def test_canonical_form_is_its_own_canonical_form(prefix: str, rest: str) -> Non
     if canonical is not None:
         ids._CANONICAL.clear()
         assert canonical_url(canonical) == canonical
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "https://news.example.org", "http://a-b.c0"]),
+    st.lists(
+        st.sampled_from([*"aZ09-._~/?#=&%+ ", "utm_source=x", "fbclid=", "q=1", "é", "\t"]),
+        max_size=25,
+    ).map("".join),
+)
+def test_simple_urls_take_a_shortcut_to_the_same_form(prefix: str, rest: str) -> None:
+    url = prefix + rest
+    simple = ids._canonical_simple(url)
+    if simple is not None:
+        assert simple == ids._canonical(url)
+
+
+def test_the_shortcut_applies_to_ordinary_article_urls() -> None:
+    url = "https://news.example.fr/2026/11/a-b_c.html?id=7&utm_source=rss&x=&fbclid=Ab#top"
+    assert ids._canonical_simple(url) == "https://news.example.fr/2026/11/a-b_c.html?id=7&x="
+    assert canonical_url(url) == "https://news.example.fr/2026/11/a-b_c.html?id=7&x="
