@@ -7,16 +7,66 @@ at-least-once delivery; consumers never auto-commit, so offsets move only after 
 from __future__ import annotations
 
 import logging
+import struct
 from collections.abc import Iterable
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
+from kafka.partitioner import DefaultPartitioner
 
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
+
+
+_M = 0x5BD1E995
+_MASK = 0xFFFFFFFF
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's key hash (Java's ``Utils.murmur2``), the same value as kafka-python's, in half
+    its time: words unpacked at once, masks only where a product can overflow 32 bits."""
+    length = len(data)
+    h = 0x9747B28C ^ length
+    whole = length & ~3
+    for k in struct.unpack_from(f"<{length >> 2}I", data):
+        k = (k * _M) & _MASK
+        h = ((h * _M) & _MASK) ^ (((k ^ (k >> 24)) * _M) & _MASK)
+    rest = length & 3
+    if rest:
+        if rest == 3:
+            h ^= data[whole + 2] << 16
+        if rest >= 2:
+            h ^= data[whole + 1] << 8
+        h = ((h ^ data[whole]) * _M) & _MASK
+    h ^= h >> 13
+    h = (h * _M) & _MASK
+    return h ^ (h >> 15)
+
+
+class KeyHashPartitioner(DefaultPartitioner):  # type: ignore[misc]
+    """Kafka's default partitioning (keyed records: murmur2 of the key modulo the partition
+    count, as the Java client and kafka-python do), with the faster hash above."""
+
+    def partition(
+        self,
+        topic: str,
+        key: object,
+        serialized_key: bytes | None,
+        value: object,
+        serialized_value: bytes | None,
+        cluster: Any,
+    ) -> int:
+        partitions = cluster.partitions_for_topic(topic)
+        if serialized_key is None or not partitions:  # random partition, or the unknown-topic error
+            result: int = super().partition(
+                topic, key, serialized_key, value, serialized_value, cluster
+            )
+            return result
+        index = (murmur2(serialized_key) & 0x7FFFFFFF) % len(partitions)
+        return int(sorted(partitions)[index])
 
 
 def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
@@ -32,6 +82,7 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
         "batch_size": 256 * 1024,
         "request_timeout_ms": settings.request_timeout_ms,
         "max_request_size": settings.max_request_bytes,
+        "partitioner": KeyHashPartitioner(),
     }
     config.update(overrides)
     return KafkaProducer(**config)

@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kafka.partitioner.default import murmur2 as kafka_python_murmur2
 
-from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer
+from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer, murmur2
 from shared.names import Names
 from shared.settings import KafkaSettings
 
-pytestmark = pytest.mark.integration
+
+# Test vectors of the Java client's Utils.murmur2 (signed 32-bit results there).
+@pytest.mark.parametrize(
+    ("key", "java"),
+    [
+        (b"21", -973932308),
+        (b"foobar", -790332482),
+        (b"a-little-bit-long-string", -985981536),
+        (b"a-little-bit-longer-string", -1486304829),
+        (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971),
+        (b"abc", 479470107),
+    ],
+)
+def test_murmur2_matches_the_java_client(key: bytes, java: int) -> None:
+    assert murmur2(key) == java & 0xFFFFFFFF
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.binary(max_size=100))
+def test_murmur2_matches_kafka_python(key: bytes) -> None:
+    assert murmur2(key) == kafka_python_murmur2(key)
+
+
+@pytest.mark.integration
 def test_ensure_topics_is_idempotent(kafka_settings: KafkaSettings, names: Names) -> None:
     assert sorted(ensure_topics(kafka_settings, names.topics())) == sorted(names.topics())
     assert ensure_topics(kafka_settings, names.topics()) == []
@@ -22,6 +46,7 @@ def test_ensure_topics_is_idempotent(kafka_settings: KafkaSettings, names: Names
     assert len(described[0]["partitions"]) == kafka_settings.partitions
 
 
+@pytest.mark.integration
 def test_keyed_messages_round_trip_in_order(kafka_settings: KafkaSettings, names: Names) -> None:
     topic = names.raw_topic
     ensure_topics(kafka_settings, [topic])
@@ -50,3 +75,19 @@ def test_keyed_messages_round_trip_in_order(kafka_settings: KafkaSettings, names
     # Same key -> same partition -> per-key order preserved.
     assert received == sent
     assert all(len(parts) == 1 for parts in partition_of.values())
+
+
+@pytest.mark.integration
+def test_keyed_records_land_where_the_default_partitioner_puts_them(
+    kafka_settings: KafkaSettings, names: Names
+) -> None:
+    topic = names.raw_topic
+    ensure_topics(kafka_settings, [topic], partitions=5)
+    producer = make_producer(kafka_settings)
+    keys = [f"{i:064x}".encode() for i in range(200)]
+    futures = [producer.send(topic, key=key, value=b"x") for key in keys]
+    producer.flush()
+    landed = [future.get(timeout=30).partition for future in futures]
+    producer.close()
+    assert landed == [(kafka_python_murmur2(key) & 0x7FFFFFFF) % 5 for key in keys]
+    assert len(set(landed)) == 5
