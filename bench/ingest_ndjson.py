@@ -5,11 +5,18 @@ kafka-python producer sending the same lines, side by side, on the local broker.
 
 Needs `newswire infra up`. Rounds alternate subject and baseline (A B A B ...) after a warm-up;
 the median and spread of each are printed, then one summary line.
+
+Two more runs put the ratio in context (printed, not in the summary line):
+- keyed: the bare producer sending the same lines keyed by their article ids, as ingest must;
+- floor: the least any ingest could do per line with the required libraries: parse it (orjson),
+  validate a RawArticle (pydantic), serialise it, send it keyed. No normalising, no canonical
+  URL, no content hash, no dedup. No implementation can beat the floor's ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -19,8 +26,11 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 from kafka import KafkaProducer
 from kafka import __version__ as kafka_python_version
 
@@ -29,6 +39,7 @@ from services.ingest.files import import_paths
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.kafka import ensure_topics, make_producer
+from shared.models import RawArticle
 from shared.names import Names
 from shared.settings import KafkaSettings
 
@@ -103,18 +114,61 @@ def run_subject(path: Path, kafka: KafkaSettings, state: Path) -> tuple[float, i
     return elapsed, summary.published
 
 
-def run_baseline(lines: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
+def _timed_send(kafka: KafkaSettings, sends: Callable[[KafkaProducer, str], None]) -> float:
     topic = Names(f"bench-{uuid.uuid4().hex[:8]}").raw_topic
     ensure_topics(kafka, [topic])
     producer: KafkaProducer = make_producer(kafka)  # same durability/batching/compression
     producer.partitions_for(topic)
     start = time.perf_counter()
-    for line in lines:
-        producer.send(topic, value=line)
+    sends(producer, topic)
     producer.flush()
     elapsed = time.perf_counter() - start
     producer.close()
-    return elapsed, len(lines)
+    return elapsed
+
+
+def run_baseline(lines: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
+    def sends(producer: KafkaProducer, topic: str) -> None:
+        for line in lines:
+            producer.send(topic, value=line)
+
+    return _timed_send(kafka, sends), len(lines)
+
+
+def run_keyed(lines: list[bytes], keys: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
+    def sends(producer: KafkaProducer, topic: str) -> None:
+        for key, line in zip(keys, lines, strict=True):
+            producer.send(topic, key=key, value=line)
+
+    return _timed_send(kafka, sends), len(lines)
+
+
+def run_floor(lines: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
+    now = datetime.now(UTC)
+
+    def sends(producer: KafkaProducer, topic: str) -> None:
+        for line in lines:
+            record = orjson.loads(line)
+            key = hashlib.sha256(record["url"].encode()).hexdigest()
+            article = RawArticle.model_validate(
+                {
+                    "id": key,
+                    "title": record["title"],
+                    "summary": record["summary"],
+                    "body": record["body"],
+                    "authors": record["authors"],
+                    "published_at": now,
+                    "fetched_at": now,
+                    "source_kind": "file",
+                    "source": "news.example.fr",
+                    "language_hint": record["language"],
+                    "content_hash": key,  # not computed: the floor does no hashing
+                },
+                context={"content_hash_computed": True},
+            )
+            producer.send(topic, key=key.encode(), value=article.to_json())
+
+    return _timed_send(kafka, sends), len(lines)
 
 
 def main() -> int:
@@ -142,16 +196,25 @@ def main() -> int:
         small = Path(tmp) / "warm.ndjson"
         small.write_bytes(b"\n".join(lines[:2000]) + b"\n")
         run_subject(small, kafka, Path(tmp))
-        subject_rates, baseline_rates = [], []
+        keys = [
+            hashlib.sha256(orjson.loads(line)["url"].encode()).hexdigest().encode()
+            for line in lines
+        ]
+        subject_rates, baseline_rates, keyed_rates, floor_rates = [], [], [], []
         for round_no in range(1, args.rounds + 1):
             elapsed, count = run_subject(path, kafka, Path(tmp))
             assert count == len(lines), f"subject published {count} of {len(lines)}"
             subject_rates.append(count / elapsed)
             elapsed_b, count_b = run_baseline(lines, kafka)
             baseline_rates.append(count_b / elapsed_b)
+            elapsed_k, count_k = run_keyed(lines, keys, kafka)
+            keyed_rates.append(count_k / elapsed_k)
+            elapsed_f, count_f = run_floor(lines, kafka)
+            floor_rates.append(count_f / elapsed_f)
             print(
                 f"round {round_no}: subject {subject_rates[-1]:,.0f}/s, "
-                f"baseline {baseline_rates[-1]:,.0f}/s"
+                f"baseline {baseline_rates[-1]:,.0f}/s, keyed {keyed_rates[-1]:,.0f}/s, "
+                f"floor {floor_rates[-1]:,.0f}/s"
             )
     subject = statistics.median(subject_rates)
     baseline = statistics.median(baseline_rates)
@@ -159,6 +222,12 @@ def main() -> int:
         f"subject median {subject:,.0f}/s (spread {min(subject_rates):,.0f}-"
         f"{max(subject_rates):,.0f}); baseline median {baseline:,.0f}/s (spread "
         f"{min(baseline_rates):,.0f}-{max(baseline_rates):,.0f})"
+    )
+    keyed, floor = statistics.median(keyed_rates), statistics.median(floor_rates)
+    print(
+        f"context: keyed bare producer {keyed:,.0f}/s (ratio to baseline {keyed / baseline:.2f}); "
+        f"floor {floor:,.0f}/s (ratio to baseline {floor / baseline:.2f}); "
+        f"subject / floor {subject / floor:.2f}"
     )
     print(f"subject {subject:.0f}/s, baseline {baseline:.0f}/s, ratio {subject / baseline:.2f}")
     return 0
