@@ -46,6 +46,7 @@ def test_json_round_trip() -> None:
     data = raw.to_json()
     assert json.loads(data)["id"] == raw.id
     assert RawArticle.from_json(data) == raw
+    assert data == raw.model_dump_json().encode()  # the wire form is pydantic's JSON
 
 
 def test_strict_rejects_coercion_and_unknown_fields() -> None:
@@ -101,6 +102,7 @@ def test_enriched_keeps_every_raw_field() -> None:
         offsets=[(52, 58)],
     )
     assert EnrichedArticle.from_json(enriched.to_json()) == enriched
+    assert enriched.to_json() == enriched.model_dump_json().encode()
     with pytest.raises(ValidationError):
         EnrichedArticle.from_raw(
             raw,
