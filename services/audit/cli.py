@@ -100,6 +100,9 @@ def dead_letters_command(
             producer = make_producer(kafka)
             try:
                 sent, skipped = deadletters.republish(consumer, producer, names, stage, reason)
+            except deadletters.RepublishError as exc:
+                console.print(f"[red]{exc}[/red] (the dead letters are kept: run again to retry)")
+                raise typer.Exit(1) from exc
             finally:
                 producer.close()
             console.print(f"re-published {sent}; skipped {skipped} (payload truncated)")

@@ -31,30 +31,57 @@ def letters(
             yield record, letter
 
 
+class RepublishError(RuntimeError):
+    """Kafka did not acknowledge some re-published payloads."""
+
+
 def republish(
     consumer: KafkaConsumer,
     producer: KafkaProducer,
     names: Names,
     stage: str,
     reason: str | None = None,
+    *,
+    timeout_s: float = 60.0,
 ) -> tuple[int, int]:
     """Send the payloads back to their source topic; return (re-published, skipped).
 
-    Truncated payloads cannot be re-published whole and are skipped (and counted).
+    Truncated payloads cannot be re-published whole and are skipped (and counted). Returns
+    only once Kafka acknowledged every payload; raise ``RepublishError`` naming the ones it
+    did not take (the dead letters stay where they are, so running again retries them).
     """
     if stage not in ("enrich", "indexer"):
         raise ValueError("only enrich and indexer dead letters carry an article to re-publish")
-    sent = skipped = 0
+    skipped = 0
+    sent: list[tuple[DeadLetter, Any]] = []
+    failed: list[str] = []
     for _record, letter in letters(consumer, names, stage, reason):
         if letter.payload_truncated or not letter.topic:
             skipped += 1
             continue
-        producer.send(
-            letter.topic,
-            key=letter.article_id.encode() if letter.article_id else None,
-            value=letter.payload.encode(),
-            headers=[("replayed-from", names.dead_letter_topic.encode())],
+        try:
+            future = producer.send(
+                letter.topic,
+                key=letter.article_id.encode() if letter.article_id else None,
+                value=letter.payload.encode(),
+                headers=[("replayed-from", names.dead_letter_topic.encode())],
+            )
+        except Exception as exc:  # e.g. a payload over the producer's size limit
+            failed.append(f"{letter.article_id or '?'}: {exc!r}")
+            continue
+        sent.append((letter, future))
+    producer.flush(timeout=timeout_s)
+    acknowledged = 0
+    for letter, future in sent:
+        try:
+            future.get(timeout=timeout_s)
+        except Exception as exc:
+            failed.append(f"{letter.article_id or '?'}: {exc!r}")
+        else:
+            acknowledged += 1
+    if failed:
+        raise RepublishError(
+            f"{acknowledged} re-published, but Kafka did not take {len(failed)} payload(s); "
+            f"first: {failed[0]}"
         )
-        sent += 1
-    producer.flush()
-    return sent, skipped
+    return acknowledged, skipped

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from kafka.admin import NewTopic
 
-from services.audit.deadletters import letters, republish
+from services.audit.deadletters import RepublishError, letters, republish
 from services.audit.replay import GroupActiveError, reset_offsets
 from shared.deadletter import DeadLetter
 from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer
@@ -58,6 +60,42 @@ def test_dead_letters_filtered_and_republished(kafka_settings: KafkaSettings, na
     (replayed,) = read_all(kafka_settings, names.raw_topic)
     assert replayed.value == b'{"a": 1}'
     assert replayed.key == b"a" * 64
+
+
+def test_republish_reports_payloads_kafka_refused(
+    kafka_settings: KafkaSettings, names: Names
+) -> None:
+    ensure_topics(kafka_settings, [names.dead_letter_topic, names.raw_topic])
+    strict = f"{names.raw_topic}-strict"
+    admin = make_admin(kafka_settings)
+    try:  # a topic taking records of 2 KB at most
+        admin.create_topics([NewTopic(strict, 1, 1, topic_configs={"max.message.bytes": "2048"})])
+    finally:
+        admin.close()
+    big = os.urandom(4000).hex().encode()  # incompressible: stays over the limit
+    letter = DeadLetter.build(
+        stage="indexer",
+        reason="es-rejected",
+        error="x",
+        payload=big,
+        article_id="a" * 64,
+        topic=strict,
+        partition=0,
+        offset=0,
+    )
+    producer = make_producer(kafka_settings)
+    producer.send(names.dead_letter_topic, value=letter.to_json()).get(timeout=30)
+    consumer = make_consumer(kafka_settings, None)
+    try:
+        with pytest.raises(
+            RepublishError, match="0 re-published, but Kafka did not take 1"
+        ) as info:
+            republish(consumer, producer, names, "indexer")
+    finally:
+        consumer.close()
+        producer.close()
+    assert "a" * 64 in str(info.value)
+    assert "MessageSizeTooLarge" in str(info.value)
 
 
 def test_replay_resets_a_stopped_group(kafka_settings: KafkaSettings, names: Names) -> None:
