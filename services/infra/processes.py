@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -27,26 +28,48 @@ def alive(pid: int | None) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def stop(pid: int, timeout_s: float) -> bool:
-    """SIGTERM, wait up to ``timeout_s``, then SIGKILL. True if it had to be killed."""
+    """SIGTERM, wait up to ``timeout_s``, then SIGKILL. True if it had to be killed.
+
+    When ``pid`` leads its own process group (``spawn`` makes it so), whatever it started and
+    left behind in the group is killed too, so nothing holds the ports or the data folder.
+    """
     if not alive(pid):
         return False
     try:
+        leads_group = os.getpgid(pid) == pid
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
+    killed = False
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return False
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return False
-    while alive(pid):
-        time.sleep(0.1)
-    return True
+    if alive(pid):
+        killed = True
+        try:
+            if leads_group:
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return False
+        while alive(pid):
+            time.sleep(0.1)
+    if leads_group and _group_alive(pid):  # children that outlived their leader
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    return killed
 
 
 def read_state(path: Path) -> dict[str, Any]:
