@@ -13,7 +13,8 @@ Failures raise ``FetchError`` with a ``kind``:
 - ``bad-url``: not an http(s) URL (also a redirect to one);
 - ``blocked-address``: the policy refuses an address (``BlockedAddressError``);
 - ``dns``: the host name cannot be resolved;
-- ``connect``, ``timeout``, ``network``: the connection failed, timed out or broke;
+- ``connect``, ``timeout``, ``network``: the connection failed, timed out or broke (one wait
+  over its timeout, or the whole fetch over ``total_timeout_s``);
 - ``too-large``: the (decoded) body exceeds ``max_response_bytes``;
 - ``too-many-redirects``; ``bad-redirect`` (a 3xx without a Location);
 - ``decode``: the Content-Encoding cannot be decoded;
@@ -247,8 +248,10 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         started = time.monotonic()
         current = _parse_url(url)
+        # Set when the first hop gets its per-host slot: waiting for politeness is not fetching.
+        deadline: float | None = None
         for _ in range(self.settings.max_redirects + 1):
-            outcome = self._request(current, headers)
+            deadline, outcome = self._request(current, headers, deadline)
             if isinstance(outcome, str):
                 target = _parse_url(outcome, base=current)
                 log.debug("redirect from=%s to=%s", current, target)
@@ -273,14 +276,25 @@ class Fetcher:
         )
 
     def _request(
-        self, url: httpx.URL, headers: dict[str, str]
-    ) -> str | tuple[int, dict[str, str], bytes]:
-        """One hop: the Location of a redirect, or (status, headers, body) of a final answer."""
+        self, url: httpx.URL, headers: dict[str, str], deadline: float | None
+    ) -> tuple[float, str | tuple[int, dict[str, str], bytes]]:
+        """One hop: the fetch's deadline, and the Location of a redirect or (status, headers,
+        body) of a final answer."""
         host = url.raw_host.decode("ascii")
         port = url.port or _DEFAULT_PORTS[url.scheme]
         check_address(host, port, allow_private=self.settings.allow_private, resolver=self.resolver)
         with self._slot(host), _transport_errors(url):
-            request = self._client.build_request("GET", url, headers=headers)
+            if deadline is None:
+                deadline = time.monotonic() + self.settings.total_timeout_s
+            # No single wait may run past the whole fetch's deadline either.
+            left = self._time_left(deadline, url)
+            timeout = httpx.Timeout(
+                connect=min(self.settings.connect_timeout_s, left),
+                read=min(self.settings.read_timeout_s, left),
+                write=min(self.settings.read_timeout_s, left),
+                pool=min(self.settings.connect_timeout_s, left),
+            )
+            request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
             response = self._client.send(request, stream=True)
             try:
                 self._check_peer(response, host)
@@ -291,13 +305,13 @@ class Fetcher:
                         raise FetchError(
                             "bad-redirect", f"{url} answered {status} without Location"
                         )
-                    return location
+                    return deadline, location
                 if status >= 400:
                     raise _status_error(response, url)
-                content = b"" if status == 304 else self._read_body(response, url)
+                content = b"" if status == 304 else self._read_body(response, url, deadline)
             finally:
                 response.close()
-        return status, dict(response.headers.items()), content
+        return deadline, (status, dict(response.headers.items()), content)
 
     def _slot(self, host: str) -> AbstractContextManager[None]:
         return self.limiter.slot(host) if self.limiter is not None else nullcontext()
@@ -312,7 +326,15 @@ class Fetcher:
         if reason is not None:
             raise BlockedAddressError(f"{host!r} connected to {ip} ({reason})")
 
-    def _read_body(self, response: httpx.Response, url: httpx.URL) -> bytes:
+    def _time_left(self, deadline: float, url: httpx.URL) -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(
+                "timeout", f"{url}: fetch took over {self.settings.total_timeout_s:g} s in all"
+            )
+        return left
+
+    def _read_body(self, response: httpx.Response, url: httpx.URL, deadline: float) -> bytes:
         limit = self.settings.max_response_bytes
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > limit:
@@ -324,6 +346,8 @@ class Fetcher:
             body += chunk
             if len(body) > limit:
                 raise FetchError("too-large", f"{url} sent more than {limit} bytes")
+            # A server dripping bytes never trips the read timeout: the deadline ends it.
+            self._time_left(deadline, url)
         return bytes(body)
 
     def close(self) -> None:

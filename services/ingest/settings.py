@@ -29,6 +29,9 @@ class FetchSettings(BaseSettings):
 
     connect_timeout_s: float = Field(default=10.0, gt=0)
     read_timeout_s: float = Field(default=30.0, gt=0)
+    total_timeout_s: float = Field(
+        default=120.0, gt=0, description="Whole fetch, redirects and body included."
+    )
     max_response_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     max_redirects: int = Field(default=5, ge=0, le=20)
     user_agent: str = "newswire/0.1 (+https://github.com/newswire; feed fetcher)"

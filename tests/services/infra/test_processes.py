@@ -26,7 +26,8 @@ def test_stop_also_ends_children_the_leader_left_behind(tmp_path: Path) -> None:
         tmp_path / "out.log",
     )
     child = _wait_for(child_file)
-    assert alive(leader) and alive(child)
+    assert alive(leader)
+    assert alive(child)
     assert stop(leader, timeout_s=5) is False  # ended by SIGTERM, no SIGKILL needed
     deadline = time.monotonic() + 5
     while alive(child) and time.monotonic() < deadline:

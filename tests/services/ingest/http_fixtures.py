@@ -31,6 +31,7 @@ class Reply:
     delay_s: float = 0.0  # before the status line
     # When set, the body goes out in these chunks (Transfer-Encoding: chunked, no length).
     chunks: Sequence[bytes] | None = None
+    chunk_delay_s: float = 0.0  # before each chunk: a server that drips its answer
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,9 @@ class ScriptedServer:
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()
                     for chunk in reply.chunks:
+                        time.sleep(reply.chunk_delay_s)
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
                     self.wfile.write(b"0\r\n\r\n")
                     return
                 if "content-length" not in names:

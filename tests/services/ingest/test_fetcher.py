@@ -250,6 +250,21 @@ def test_read_timeout(http_server: ScriptedServer, make_fetcher: Callable[..., F
     assert time.monotonic() - started < 0.9
 
 
+def test_a_dripping_server_runs_into_the_total_deadline(
+    http_server: ScriptedServer, make_fetcher: Callable[..., Fetcher]
+) -> None:
+    # Each chunk comes well within the read timeout; the whole answer would take 4 s.
+    http_server.script("/drip", Reply(200, {}, chunks=[b"<rss>"] * 40, chunk_delay_s=0.1))
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"over 0\.5 s in all") as caught:
+        make_fetcher(read_timeout_s=1.0, total_timeout_s=0.5).fetch(http_server.url("/drip"))
+    assert caught.value.kind == "timeout"
+    assert time.monotonic() - started < 1.5
+    assert make_fetcher(total_timeout_s=10).fetch(http_server.url("/drip")).content == (
+        b"<rss>" * 40
+    )
+
+
 @pytest.mark.parametrize("status", [404, 410, 500])
 def test_error_status(
     http_server: ScriptedServer, make_fetcher: Callable[..., Fetcher], status: int
