@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from kafka.partitioner import DefaultPartitioner
 
@@ -121,6 +121,8 @@ def ensure_topics(
                 name=t,
                 num_partitions=partitions or settings.partitions,
                 replication_factor=settings.replication_factor,
+                # Takes whatever our producers may send, whatever the broker's default.
+                topic_configs={"max.message.bytes": str(settings.max_request_bytes)},
             )
             for t in dict.fromkeys(topics)
             if t not in existing
@@ -135,5 +137,27 @@ def ensure_topics(
         if created:
             log.info("created topics topics=%s", ",".join(created))
         return created
+    finally:
+        admin.close()
+
+
+def topic_record_limit(settings: KafkaSettings, topic: str) -> int:
+    """The largest record ``topic`` takes: its ``max.message.bytes``, capped by what our
+    producers send (``max_request_bytes``).
+
+    Worth checking before sending: with idempotence on, a record the broker refuses as too
+    large leaves a kafka-python producer failing every later send too.
+    """
+    admin = make_admin(settings)
+    try:
+        described = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": None})],
+            config_filter="all",
+        )
+        value = described.get("topic", {}).get(topic, {}).get("max.message.bytes", {})["value"]
+        return min(settings.max_request_bytes, int(value))
+    except Exception as exc:  # no right to describe configs, old broker: the producer's limit
+        log.warning("topic limit unknown topic=%s error=%r", topic, exc)
+        return settings.max_request_bytes
     finally:
         admin.close()

@@ -30,12 +30,24 @@ from shared.models import SCHEMA_VERSION, EnrichedArticle, RawArticle
 log = logging.getLogger(__name__)
 
 SEND_ATTEMPTS = 8
+RECORD_OVERHEAD = 1024  # key, headers and batch framing
 EXIT_OUTPUT_UNWRITABLE = 70
 
 
-def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetrics) -> faust.App:
-    """The app; ``enricher`` carries the loaded models (loaded once, before the worker starts)."""
+def create_app(
+    settings: EnrichSettings,
+    enricher: Enricher,
+    metrics: EnrichMetrics,
+    *,
+    output_limit: int | None = None,
+) -> faust.App:
+    """The app; ``enricher`` carries the loaded models (loaded once, before the worker starts).
+
+    ``output_limit``: the largest record the enriched topic takes (``topic_record_limit``);
+    an enriched article over it is dead-lettered, not retried until the worker gives up.
+    """
     names = settings.names
+    value_limit = (output_limit or settings.kafka.max_request_bytes) - RECORD_OVERHEAD
     app = faust.App(
         names.enrich_group,
         broker=[f"kafka://{server}" for server in settings.kafka.servers],
@@ -106,7 +118,7 @@ def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetr
             *(
                 dead_letter(event, result.reason, result.error, result.article_id)
                 if isinstance(result, Failure)
-                else publish(result)
+                else publish(event, result)
                 for event, result in zip(sources, results, strict=True)
             )
         )
@@ -162,13 +174,21 @@ def create_app(settings: EnrichSettings, enricher: Enricher, metrics: EnrichMetr
             if delivering is not None and not delivering.done():
                 delivering.cancel()
 
-    async def publish(article: EnrichedArticle) -> None:
+    async def publish(event: Any, article: EnrichedArticle) -> None:
+        value = article.to_json()
+        if len(value) > value_limit:  # Kafka would refuse it on every retry
+            error = (
+                f"the enriched article is {len(value)} bytes as JSON; the enriched topic takes "
+                f"records of {value_limit} bytes at most"
+            )
+            await dead_letter(event, "too-large", error, article.id)
+            return
         headers = [
             ("schema-version", str(SCHEMA_VERSION).encode()),
             ("source", article.source.encode()),
             ("language", article.language.encode()),
         ]
-        await send(enriched_topic, article.id.encode(), article.to_json(), headers)
+        await send(enriched_topic, article.id.encode(), value, headers)
         metrics.enriched.labels(article.language).inc()
         if article.ner_truncated:
             metrics.truncated.inc()

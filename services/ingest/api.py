@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
@@ -230,14 +230,19 @@ def _ingest_items(
             503,
             headers={"Retry-After": "5"},
         )
-    results = [
-        {"index": i, "id": o.article_id, "status": o.status, "version": o.version}
-        for (i, _a), o in zip(articles, outcomes, strict=True)
-    ]
+    results: list[dict[str, object]] = []
+    for (i, _a), o in zip(articles, outcomes, strict=True):
+        if o.status == "dead-lettered":  # valid, but more than Kafka takes
+            rejected.append({"index": i, "reason": o.reason, "error": o.error})
+        else:
+            results.append(
+                {"index": i, "id": o.article_id, "status": o.status, "version": o.version}
+            )
+    rejected.sort(key=lambda r: cast(int, r["index"]))
     body = {
         "accepted": sum(1 for o in outcomes if o.status == "published"),
         "duplicates": sum(1 for o in outcomes if o.status == "duplicate"),
         "rejected": rejected,
         "articles": results,
     }
-    return JSONResponse(body, 200 if articles or not rejected else 422)
+    return JSONResponse(body, 200 if results or not rejected else 422)

@@ -46,6 +46,9 @@ class Sending:
     failures: list[str] = field(default_factory=list)
 
 
+_RECORD_OVERHEAD = 1024
+
+
 def headers_for(article: RawArticle) -> list[tuple[str, bytes]]:
     return [
         ("schema-version", str(SCHEMA_VERSION).encode()),
@@ -65,6 +68,7 @@ class Publisher:
         *,
         excerpt_limit: int = 64 * 1024,
         ack_timeout_s: float = 180.0,
+        record_limit: int = 1024 * 1024,
     ) -> None:
         self.producer = producer
         self.names = names
@@ -72,6 +76,8 @@ class Publisher:
         self.metrics = metrics
         self.excerpt_limit = excerpt_limit
         self.ack_timeout_s = ack_timeout_s
+        # Room left in a record for the key, headers and batch framing.
+        self.value_limit = record_limit - _RECORD_OVERHEAD
         self._lock = threading.Lock()
         # Versions sent but not yet acknowledged: concurrent batches see them as published.
         self._pending: dict[str, tuple[str, int]] = {}
@@ -100,6 +106,7 @@ class Publisher:
         acknowledgements come back (file imports do that).
         """
         sending = Sending([None] * len(articles))
+        too_large: list[tuple[int, RawArticle, bytes]] = []
         try:
             with self._lock:
                 stored = self.dedup.decide_many([(a.id, a.content_hash) for a in articles])
@@ -111,17 +118,30 @@ class Publisher:
                         continue
                     if version != article.version:
                         article = article.model_copy(update={"version": version})
+                    value = article.to_json()
+                    if len(value) > self.value_limit:  # Kafka would refuse it: dead-lettered
+                        too_large.append((i, article, value))
+                        continue
                     self._pending[article.id] = (article.content_hash, version)
-                    # send() itself can raise (buffer full while Kafka is away, record too
-                    # large): caught below, the pending entry is released by ``confirm``.
+                    # send() itself can raise (buffer full while Kafka is away): caught below,
+                    # the pending entry is released by ``confirm``.
                     sending.sent.append((i, article, None))
                     future = self.producer.send(
                         self.names.raw_topic,
                         key=article.id.encode(),
-                        value=article.to_json(),
+                        value=value,
                         headers=headers_for(article),
                     )
                     sending.sent[-1] = (i, article, future)
+            for i, article, value in too_large:
+                sending.outcomes[i] = self.dead_letter(
+                    reason="too-large",
+                    error=f"the article is {len(value)} bytes as JSON; the raw topic takes "
+                    f"records of {self.value_limit} bytes at most",
+                    payload=value,
+                    source=article.url or article.source,
+                    article_id=article.id,
+                )
         except Exception as exc:  # not acknowledged: nothing is recorded, the caller retries
             sending.failures.append(f"send failed: {exc!r}")
         return sending

@@ -8,10 +8,17 @@ import json
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
+from kafka.admin import ConfigResource, ConfigResourceType
 
+from shared.deadletter import DeadLetter
+from shared.kafka import make_admin, make_producer
+from shared.models import RawArticle
+from shared.settings import KafkaSettings
 from tests.e2e.pipeline import Pipeline
+from tests.kafka_utils import read_all
 from tests.services.ingest.http_fixtures import Reply, ScriptedServer
 
 pytestmark = pytest.mark.integration
@@ -56,3 +63,57 @@ def test_feed_to_search(pipeline: Pipeline, http_server: ScriptedServer) -> None
     assert report["raw"]["ids"] == 5
     assert report["indexed"]["ids"] == 5
     assert pipeline.stop_all() == {"enrich": 0, "indexer": 0, "search": 0}
+
+
+def test_an_enriched_article_too_large_for_its_topic_is_dead_lettered(
+    pipeline: Pipeline, kafka_settings: KafkaSettings
+) -> None:
+    names = pipeline.names
+    admin = make_admin(kafka_settings)
+    try:  # an enriched topic taking records of 16 KiB at most
+        admin.alter_configs(
+            [
+                ConfigResource(
+                    ConfigResourceType.TOPIC, names.enriched_topic, {"max.message.bytes": "16384"}
+                )
+            ]
+        )
+    finally:
+        admin.close()
+    paragraph = "Le ministre Jean Dupont a rencontré à Genève la délégation de l'ONU. " * 5
+    small = RawArticle.create(
+        title="Court",
+        body=paragraph,
+        url="https://news.example.fr/court",
+        source_kind="file",
+        source="news.example.fr",
+    )
+    big = RawArticle.create(
+        title="Long",
+        body="\n\n".join([paragraph] * 60),  # ~20 KB of text
+        url="https://news.example.fr/long",
+        source_kind="file",
+        source="news.example.fr",
+    )
+    producer = make_producer(kafka_settings)
+    for article in (big, small):
+        producer.send(names.raw_topic, key=article.id.encode(), value=article.to_json())
+    producer.flush()
+    producer.close()
+    pipeline.start("enrich")
+    deadline = time.monotonic() + 180
+    enriched: list[Any] = []
+    letters: list[DeadLetter] = []
+    while time.monotonic() < deadline and not (enriched and letters):
+        time.sleep(1)
+        enriched = read_all(kafka_settings, names.enriched_topic, timeout_s=5)
+        letters = [
+            DeadLetter.model_validate_json(r.value)
+            for r in read_all(kafka_settings, names.dead_letter_topic, timeout_s=5)
+        ]
+    assert [(x.stage, x.reason, x.article_id) for x in letters] == [
+        ("enrich", "too-large", big.id)
+    ], pipeline.log("enrich")
+    assert "the enriched topic takes records of 15360 bytes at most" in letters[0].error
+    assert [r.key for r in enriched] == [small.id.encode()]
+    assert pipeline.stop("enrich") == 0  # it went on: no crash loop on the big one

@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from kafka.partitioner.default import murmur2 as kafka_python_murmur2
 
-from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer, murmur2
+from shared.kafka import (
+    ensure_topics,
+    make_admin,
+    make_consumer,
+    make_producer,
+    murmur2,
+    topic_record_limit,
+)
 from shared.names import Names
 from shared.settings import KafkaSettings
 
@@ -44,6 +51,17 @@ def test_ensure_topics_is_idempotent(kafka_settings: KafkaSettings, names: Names
     finally:
         admin.close()
     assert len(described[0]["partitions"]) == kafka_settings.partitions
+    assert topic_record_limit(kafka_settings, names.raw_topic) == kafka_settings.max_request_bytes
+
+
+@pytest.mark.integration
+def test_created_topics_take_what_the_producers_send(
+    kafka_settings: KafkaSettings, names: Names
+) -> None:
+    smaller = kafka_settings.model_copy(update={"max_request_bytes": 2 * 1024 * 1024})
+    ensure_topics(smaller, [names.raw_topic])
+    # The topic's own max.message.bytes, not the broker default (8 MiB here).
+    assert topic_record_limit(kafka_settings, names.raw_topic) == 2 * 1024 * 1024
 
 
 @pytest.mark.integration

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from kafka.admin import NewTopic
 from pydantic import SecretStr
 
 from services.ingest.api import create_app
@@ -15,6 +16,7 @@ from services.ingest.context import open_publisher
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.deadletter import DeadLetter
+from shared.kafka import make_admin
 from shared.names import Names
 from shared.settings import KafkaSettings
 from tests.kafka_utils import read_all
@@ -118,3 +120,35 @@ def test_health_metrics_and_openapi(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/articles" in spec["paths"]
     assert "application/x-ndjson" in spec["paths"]["/articles"]["post"]["requestBody"]["content"]
+
+
+def test_an_article_over_the_topic_limit_is_listed_as_rejected(
+    kafka_settings: KafkaSettings, names: Names, tmp_path: Path
+) -> None:
+    admin = make_admin(kafka_settings)
+    try:  # records of 2 KiB at most on this raw topic
+        admin.create_topics(
+            [NewTopic(names.raw_topic, 1, 1, topic_configs={"max.message.bytes": "2048"})]
+        )
+    finally:
+        admin.close()
+    settings = IngestSettings(
+        namespace=names.namespace,
+        state_dir=tmp_path,
+        kafka=kafka_settings,
+        api_key=SecretStr("s3cret-key"),
+    )
+    metrics = IngestMetrics()
+    app = create_app(settings, metrics, lambda: open_publisher(settings, metrics))
+    batch = [
+        {"title": "Long", "url": "https://news.example.fr/long", "body": "mot " * 1000},
+        {"title": "Court", "url": "https://news.example.fr/court"},
+    ]
+    with TestClient(app) as client:
+        body = client.post("/articles", json=batch, headers=KEY).json()
+        assert body["accepted"] == 1
+        assert [(r["index"], r["reason"]) for r in body["rejected"]] == [(0, "too-large")]
+        assert [a["index"] for a in body["articles"]] == [1]
+        alone = client.post("/articles", json=batch[0], headers=KEY)
+        assert alone.status_code == 422
+        assert alone.json()["rejected"][0]["reason"] == "too-large"

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from kafka.admin import NewTopic
 
 from services.ingest.context import open_publisher
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.deadletter import DeadLetter
+from shared.kafka import make_admin, topic_record_limit
 from shared.models import RawArticle
 from shared.names import Names
 from shared.settings import KafkaSettings
@@ -92,3 +94,41 @@ def test_dead_letter_record(
     assert letter.payload_truncated
     assert letter.payload_bytes == len(payload)
     assert dict(record.headers)["reason"] == b"invalid-json"
+
+
+def test_an_article_over_the_topic_limit_is_dead_lettered_and_publishing_goes_on(
+    settings: IngestSettings, kafka_settings: KafkaSettings, names: Names
+) -> None:
+    # A raw topic taking records of 8 KiB at most, as on a cluster with a low limit.
+    admin = make_admin(kafka_settings)
+    try:
+        admin.create_topics(
+            [NewTopic(names.raw_topic, 1, 1, topic_configs={"max.message.bytes": "8192"})]
+        )
+    finally:
+        admin.close()
+    assert topic_record_limit(kafka_settings, names.raw_topic) == 8192
+    metrics = IngestMetrics()
+    publisher = open_publisher(settings, metrics)
+    huge = article("https://news.example.fr/huge", body="mot " * 5000)
+    outcomes = publisher.publish([article("https://news.example.fr/1"), huge])
+    assert [(o.status, o.reason) for o in outcomes] == [
+        ("published", None),
+        ("dead-lettered", "too-large"),
+    ]
+    # Had Kafka refused it, the producer would refuse everything after it too.
+    (later,) = publisher.publish([article("https://news.example.fr/2")])
+    assert later.status == "published"
+    # Not remembered as published: it is tried again, and dead-lettered again.
+    (again,) = publisher.publish([huge])
+    assert again.status == "dead-lettered"
+    publisher.close()
+    assert len(read_all(kafka_settings, names.raw_topic)) == 2
+    letters = [
+        DeadLetter.model_validate_json(r.value)
+        for r in read_all(kafka_settings, names.dead_letter_topic)
+    ]
+    assert [(x.reason, x.article_id) for x in letters] == [("too-large", huge.id)] * 2
+    assert "8192" not in letters[0].error  # the value limit leaves room for key and headers
+    assert "bytes as JSON" in letters[0].error
+    assert metrics.dead_letters.labels("ingest", "too-large")._value.get() == 2
