@@ -47,12 +47,25 @@ class ImportSummary:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One input to turn into an article: the decoded record (or the error) and its raw bytes."""
+    """One input to turn into an article: the decoded record (or the error) and, when the
+    source had them, its own bytes."""
 
     location: str
-    payload: bytes
+    raw: bytes | None
     record: object | InvalidInputError
     language_hint: str | None = None
+
+    @property
+    def payload(self) -> bytes:
+        """What a dead letter keeps of the item: its bytes, else its record as JSON. Built on
+        demand: most items never need it."""
+        if self.raw is not None:
+            return self.raw
+        if isinstance(self.record, InvalidInputError):
+            return b""
+        if isinstance(self.record, records.ArticleInput):  # a feed entry
+            return self.record.model_dump_json(exclude_none=True).encode()
+        return orjson.dumps(self.record)
 
 
 def item_article(item: Item, *, default_source: str, fetched_at: datetime) -> RawArticle:
@@ -127,8 +140,7 @@ def _feed_items(path: Path, content: bytes) -> Iterator[Item]:
         if isinstance(entry, InvalidInputError):
             yield Item(location, b"", entry)
         else:
-            payload = entry.model_dump_json(exclude_none=True).encode()
-            yield Item(location, payload, entry, parsed.language)
+            yield Item(location, None, entry, parsed.language)
 
 
 def _json_items(path: Path, content: bytes) -> Iterator[Item]:
@@ -139,7 +151,7 @@ def _json_items(path: Path, content: bytes) -> Iterator[Item]:
         yield from _feed_items(path, content)
     elif isinstance(document, list):
         for index, record in enumerate(document):
-            yield Item(f"file:{path}[{index}]", orjson.dumps(record), record)
+            yield Item(f"file:{path}[{index}]", None, record)
     else:
         yield Item(f"file:{path}", content, document)
 

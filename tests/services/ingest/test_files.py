@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from services.ingest.context import open_publisher
-from services.ingest.files import import_paths
+from services.ingest.errors import InvalidInputError
+from services.ingest.files import Item, import_paths
 from services.ingest.metrics import IngestMetrics
+from services.ingest.records import ArticleInput
 from services.ingest.settings import IngestSettings
 from shared.deadletter import DeadLetter
 from shared.models import RawArticle
@@ -96,3 +98,14 @@ def test_import_accounts_for_every_item(
     assert f"file:{inputs / 'empty.json'}" in sources
     truncated = next(x for x in letters if x.source == f"file:{inputs / 'batch.ndjson'}:4")
     assert truncated.payload == '{"title": "truncated'
+    # Items without bytes of their own keep their record as JSON.
+    nothing = next(x for x in letters if x.source == f"file:{inputs / 'array.json'}[2]")
+    assert json.loads(nothing.payload) == {"nothing": True}
+
+
+def test_an_item_without_bytes_of_its_own_keeps_its_record_as_payload() -> None:
+    entry = ArticleInput(guid="urn:uuid:2", language="en")  # a feed entry
+    assert json.loads(Item("x", None, entry).payload) == {"guid": "urn:uuid:2", "language": "en"}
+    assert json.loads(Item("x", None, {"a": [1]}).payload) == {"a": [1]}  # a JSON array item
+    assert Item("x", b"line", {"a": 1}).payload == b"line"
+    assert Item("x", None, InvalidInputError("invalid-json", "bad")).payload == b""
