@@ -58,7 +58,7 @@ def _parse_xml_feed(content: bytes, url: str, headers: dict[str, str]) -> Parsed
         # Files have no HTTP headers: say it is XML, or feedparser flags every file feed.
         response_headers={"content-location": url, "content-type": "application/xml", **headers},
         sanitize_html=False,  # we convert to text ourselves; keep all text
-        resolve_relative_uris=True,
+        resolve_relative_uris=False,  # links inside HTML: we keep its text only
     )
     version = parsed.get("version") or ""
     problem = parsed.get("bozo_exception")

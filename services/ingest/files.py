@@ -132,7 +132,9 @@ def _ndjson_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
 
 
 def _feed_items(path: Path, content: bytes) -> Iterator[Item]:
-    parsed = feeds.parse(content, url=path.resolve().as_uri())
+    # No base URL: a file has none (its own file:// path would turn relative links into file://
+    # ones, refused all the same), and feedparser resolves against a base at every element.
+    parsed = feeds.parse(content)
     if parsed.warning:
         log.warning("feed not well-formed, read liberally file=%s problem=%s", path, parsed.warning)
     for index, entry in enumerate(parsed.entries):

@@ -142,3 +142,24 @@ def test_truncated_feed_is_refused_not_half_read() -> None:
         feeds.parse(b"<rss version='2.0'><channel><title>t</title><item><title>x</title>")
     assert caught.value.reason == "malformed-feed"
     assert "well-formed" in str(caught.value)
+
+
+RELATIVE = """<?xml version="1.0"?><rss version="2.0"><channel><title>R</title>
+<item><title>Un</title><link>/politique/1</link></item>
+<item><title>Deux</title><link>2</link>
+<description>&lt;p&gt;Voir &lt;a href="/dossier"&gt;le dossier&lt;/a&gt; complet.&lt;/p&gt;
+</description></item></channel></rss>"""
+
+
+def test_relative_links_resolve_against_the_feed_url() -> None:
+    parsed = feeds.parse(RELATIVE.encode(), url="https://news.example.fr/rss/une.xml")
+    entries = [e for e in parsed.entries if isinstance(e, ArticleInput)]
+    assert [e.url for e in entries] == [
+        "https://news.example.fr/politique/1",
+        "https://news.example.fr/rss/2",
+    ]
+    assert entries[1].summary is not None
+    assert "Voir" in entries[1].summary
+    # Without a base (a file) they stay relative: ingest refuses them as invalid URLs.
+    unresolved = [e for e in feeds.parse(RELATIVE.encode()).entries if isinstance(e, ArticleInput)]
+    assert [e.url for e in unresolved] == ["/politique/1", "2"]
