@@ -94,38 +94,43 @@ def _struct_to_iso(struct: Any) -> str | None:
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC).isoformat()
 
 
+# Entries are FeedParserDicts: their .get maps aliases and raises KeyError inside for every
+# missing key. The keys read here are stored under these names, so dict.get reads them directly.
+_get = dict.get
+
+
 def _entry(entry: Any, feed_language: str | None) -> ArticleInput | FeedParseError:
-    content = entry.get("content") or []
-    body = max((c.get("value", "") for c in content), key=len, default="")
-    body_language = next((c.get("language") for c in content if c.get("language")), None)
-    summary_detail = entry.get("summary_detail") or {}
-    title_detail = entry.get("title_detail") or {}
-    authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+    content = _get(entry, "content") or []
+    body = max((_get(c, "value") or "" for c in content), key=len, default="")
+    body_language = next((_get(c, "language") for c in content if _get(c, "language")), None)
+    summary_detail = _get(entry, "summary_detail") or {}
+    title_detail = _get(entry, "title_detail") or {}
+    authors = [name for a in _get(entry, "authors") or [] if (name := _get(a, "name"))]
     # Prefer feedparser's parsed date; fall back to the raw text (our own parser knows more).
-    # dict.get reads the stored keys only: feedparser's own .get maps published<->updated
-    # with a deprecation warning.
+    # (entry.get would also map published<->updated, with a deprecation warning.)
     published = (
-        _struct_to_iso(dict.get(entry, "published_parsed"))
-        or _struct_to_iso(dict.get(entry, "updated_parsed"))
-        or dict.get(entry, "published")
-        or dict.get(entry, "updated")
+        _struct_to_iso(_get(entry, "published_parsed"))
+        or _struct_to_iso(_get(entry, "updated_parsed"))
+        or _get(entry, "published")
+        or _get(entry, "updated")
     )
     language = (
-        entry.get("language")  # <dc:language> on the item
+        _get(entry, "language")  # <dc:language> on the item
         or body_language
-        or title_detail.get("language")
-        or summary_detail.get("language")
+        or _get(title_detail, "language")
+        or _get(summary_detail, "language")
         or feed_language
     )
+    summary = _get(entry, "summary")
     try:
         return ArticleInput(
-            url=entry.get("link"),
-            guid=entry.get("id"),
-            title=entry.get("title"),
-            summary=entry.get("summary") if entry.get("summary") != body else None,
+            url=_get(entry, "link"),
+            guid=_get(entry, "id"),
+            title=_get(entry, "title"),
+            summary=summary if summary != body else None,
             body=body or None,
             authors=authors or None,
-            author=entry.get("author") if not authors else None,
+            author=_get(entry, "author") if not authors else None,
             published=published,
             language=language,
         )

@@ -63,23 +63,45 @@ _SUSPECT = re.compile(
     "\u2030\u2039\u203a\u20ac\u2122]|[\ufb00-\ufb06\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]"
 )
 
-# Any character a damage sign starts with: one character class is scanned 3x faster than the
-# alternation above, and most text has none of them.
-_SUSPECT_START = re.compile(
-    "[\u00c2-\u00c5\u00d0\u00d1\u00e2\ufb00-\ufb06\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]"
+
+class _CharScan:
+    """Finds the first of a set of characters, as ``re.search`` with a character class would,
+    4x faster on most text. The text is read as Latin-1 bytes (one per character; any other
+    character becomes "?") and one ``bytes.translate`` marks the class's members and the "?";
+    the regular expression takes over only from a "?" on, if the scan gets there."""
+
+    def __init__(self, character_class: str) -> None:
+        self.pattern = re.compile(f"[{character_class}]")
+        marked = {i for i in range(256) if self.pattern.match(chr(i))} | {ord("?")}
+        self.table = bytes(0 if i in marked else 1 for i in range(256))
+
+    def find(self, text: str, start: int = 0) -> int:
+        """Index of the first such character at or after ``start``; -1 when there is none."""
+        data = text.encode("latin-1", "replace")
+        hit = data.translate(self.table).find(0, start)
+        if hit < 0 or data[hit] != 0x3F or self.pattern.match(text, hit):
+            return hit
+        match = self.pattern.search(text, hit)  # "?" or a character beyond Latin-1
+        return match.start() if match else -1
+
+
+# Any character a damage sign starts with: one character class is scanned much faster than
+# the alternation above, and most text has none of them.
+_SUSPECT_START = _CharScan(
+    "\u00c2-\u00c5\u00d0\u00d1\u00e2\ufb00-\ufb06\x00-\x08\x0b\x0e-\x1f\x7f\ufffd"
 )
 
 
 def _suspect(text: str) -> bool:
-    start = _SUSPECT_START.search(text)
-    return start is not None and _SUSPECT.search(text, start.start()) is not None
+    start = _SUSPECT_START.find(text)
+    return start >= 0 and _SUSPECT.search(text, start) is not None
 
 
 # Characters that send text down the full path: the damage signs' first characters, every
 # white space but " " and "\n" (what str.split() splits on), and the zero-width space.
-_ODD = re.compile(
-    "[\u00c2-\u00c5\u00d0\u00d1\u00e2\ufb00-\ufb06\x00-\x09\x0b-\x1f\x7f\ufffd"
-    "\x85\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000<&]"
+_ODD = _CharScan(
+    "\u00c2-\u00c5\u00d0\u00d1\u00e2\ufb00-\ufb06\x00-\x09\x0b-\x1f\x7f\ufffd"
+    "\x85\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000<&"
 )
 
 
@@ -89,7 +111,7 @@ def _already_clean(text: str) -> bool:
     One character-class scan and a look at each line, instead of splitting the text into
     words and joining them again.
     """
-    if _ODD.search(text) is not None or "  " in text:
+    if _ODD.find(text) >= 0 or "  " in text:
         return False
     lines = text.split("\n")
     if len(lines) % 2 == 0 or any(lines[1::2]):  # breaks in pairs, one line per paragraph

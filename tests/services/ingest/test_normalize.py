@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.ingest.normalize import (
+    _ODD,
+    _SUSPECT_START,
     _already_clean,
     _normalise,
     clean_text,
@@ -117,3 +119,16 @@ def test_the_short_path_covers_every_white_space_split_knows() -> None:
         if char.isspace() and char not in " \n":
             assert not _already_clean(f"a{char}b"), hex(code)
     assert _already_clean("a b\n\nc")
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"a é?\n\t<&\x00\x85\xa0Ãâ\u2019\u2014\u2028\ufb01\ufffdЖ"]), max_size=30
+    ).map("".join),
+    st.integers(min_value=0, max_value=35),
+)
+def test_character_scan_finds_what_the_regular_expression_finds(text: str, start: int) -> None:
+    for scan in (_ODD, _SUSPECT_START):
+        match = scan.pattern.search(text, start)
+        assert scan.find(text, start) == (match.start() if match else -1)
