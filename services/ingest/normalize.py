@@ -146,6 +146,12 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+# White space str.split() splits on, but for " " and "\n".
+_OTHER_SPACE = _CharScan(
+    "\t\x0b-\x0d\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def clean_text(value: str) -> str:
     """Whitespace-normalised text: one space inside lines, paragraphs separated by a blank line."""
     if "\u200b" in value:
@@ -153,16 +159,26 @@ def clean_text(value: str) -> str:
     # A line holding only white space ends a paragraph; str.split() (C speed) collapses every
     # Unicode space, NBSP included. Line by line: no regex over the whole text.
     paragraphs: list[str] = []
-    words: list[str] = []
+    chunks: list[str] = []
     for line in value.split("\n"):
-        found = line.split()
-        if found:
-            words += found
-        elif words:
-            paragraphs.append(" ".join(words))
-            words = []
-    if words:
-        paragraphs.append(" ".join(words))
+        # A long line already single-spaced is kept whole: checking costs half of splitting.
+        if (
+            len(line) > 40
+            and line[0] != " "
+            and line[-1] != " "
+            and "  " not in line
+            and _OTHER_SPACE.find(line) < 0
+        ):
+            chunks.append(line)
+            continue
+        words = line.split()
+        if words:
+            chunks.append(" ".join(words))
+        elif chunks:
+            paragraphs.append(" ".join(chunks))
+            chunks = []
+    if chunks:
+        paragraphs.append(" ".join(chunks))
     return "\n\n".join(paragraphs)
 
 

@@ -132,3 +132,31 @@ def test_character_scan_finds_what_the_regular_expression_finds(text: str, start
     for scan in (_ODD, _SUSPECT_START):
         match = scan.pattern.search(text, start)
         assert scan.find(text, start) == (match.start() if match else -1)
+
+
+def _clean_by_words(value: str) -> str:
+    # The definition: every line split into words; blank lines end paragraphs.
+    paragraphs, words = [], []
+    for line in value.replace("\u200b", "").split("\n"):
+        if line.split():
+            words += line.split()
+        elif words:
+            paragraphs.append(" ".join(words))
+            words = []
+    if words:
+        paragraphs.append(" ".join(words))
+    return "\n\n".join(paragraphs)
+
+
+_LINE_PIECES = st.sampled_from(
+    [
+        *["mot ", "mot", " ", "  ", "\n", "\t", "\xa0", "\u2028", "\u3000", "\u200b", "é", "?"],
+        *["\u2019", "x" * 45, " " + "y" * 45, "z" * 45 + " "],
+    ]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_LINE_PIECES, max_size=40).map("".join))
+def test_clean_text_is_the_word_by_word_definition(text: str) -> None:
+    assert clean_text(text) == _clean_by_words(text)
