@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from services.ingest.normalize import (
     _ODD,
+    _OTHER_SPACE,
     _SUSPECT_START,
     _already_clean,
     _normalise,
@@ -112,13 +113,15 @@ def test_text_already_clean_takes_the_short_path_unchanged(text: str) -> None:
     assert html_to_text(text) == (_normalise(text) if text else "")
 
 
-def test_the_short_path_covers_every_white_space_split_knows() -> None:
-    # The short path trusts that " " and "\n" are the only white space left in the text.
+def test_the_short_paths_cover_every_white_space_split_knows() -> None:
+    # The short paths trust that " " and "\n" are the only white space left in the text.
     for code in range(0x110000):
         char = chr(code)
         if char.isspace() and char not in " \n":
             assert not _already_clean(f"a{char}b"), hex(code)
+            assert _OTHER_SPACE.find(f"a{char}b") == 1, hex(code)
     assert _already_clean("a b\n\nc")
+    assert _OTHER_SPACE.find("a b\nc") == -1
 
 
 @settings(max_examples=2000, deadline=None)
