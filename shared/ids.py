@@ -79,8 +79,9 @@ _CANONICAL_SIZE = 16_384
 # Most URLs: lower-case host, no port, a query of plain name=value pairs. For them the general
 # path's urlsplit/parse_qsl/urlencode round trip changes nothing but the tracking parameters and
 # the fragment, so they are cut here directly (a property test checks both paths agree).
+# Path and fragment: printable ASCII without space (nothing strip() or urlsplit would remove).
 _SIMPLE = re.compile(
-    r"(https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*)(/[^\s?#]*)?(?:\?([\w.~=&-]*))?(?:#[^\s]*)?\Z",
+    r'(https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*)(/[!"$->@-~]*)?(?:\?([\w.~=&-]*))?(?:#[!-~]*)?\Z',
     re.ASCII,
 )
 
