@@ -101,7 +101,10 @@ def dead_letters_command(
             try:
                 sent, skipped = deadletters.republish(consumer, producer, names, stage, reason)
             except deadletters.RepublishError as exc:
-                console.print(f"[red]{exc}[/red] (the dead letters are kept: run again to retry)")
+                console.print(
+                    f"[red]{exc}[/red] (the dead letters are kept: running again sends every "
+                    "matching one again, harmless as the services are idempotent)"
+                )
                 raise typer.Exit(1) from exc
             finally:
                 producer.close()

@@ -9,6 +9,7 @@ are inputs that never became articles: fix the input and send it again instead.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,8 @@ from kafka import KafkaConsumer, KafkaProducer
 from services.audit.reconcile import read_topic
 from shared.deadletter import DeadLetter
 from shared.names import Names
+
+log = logging.getLogger(__name__)
 
 
 def letters(
@@ -70,18 +73,24 @@ def republish(
             failed.append(f"{letter.article_id or '?'}: {exc!r}")
             continue
         sent.append((letter, future))
-    producer.flush(timeout=timeout_s)
+    wait_s = timeout_s
+    try:
+        producer.flush(timeout=timeout_s)
+    except Exception as exc:  # broker slow or away: what is not acknowledged now is reported
+        log.warning("flush failed while re-publishing error=%r", exc)
+        wait_s = 0
     acknowledged = 0
     for letter, future in sent:
         try:
-            future.get(timeout=timeout_s)
+            future.get(timeout=wait_s)
         except Exception as exc:
             failed.append(f"{letter.article_id or '?'}: {exc!r}")
         else:
             acknowledged += 1
     if failed:
         raise RepublishError(
-            f"{acknowledged} re-published, but Kafka did not take {len(failed)} payload(s); "
-            f"first: {failed[0]}"
+            f"{acknowledged} re-published, but Kafka did not take {len(failed)} payload(s): "
+            + "; ".join(failed[:20])
+            + (f"; and {len(failed) - 20} more" if len(failed) > 20 else "")
         )
     return acknowledged, skipped

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,46 +30,68 @@ def alive(pid: int | None) -> bool:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+    """Whether a live (not zombie) process is left in the group."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # no /proc: ask the kernel (zombies then count as alive)
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if fields[2] == str(pgid) and fields[0] != "Z":  # state, ppid, pgrp
+            return True
+    return False
+
+
+def _signal(pid: int, sig: signal.Signals, *, group: bool) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if group:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+
+
+def _wait(done: Callable[[], bool], timeout_s: float, step_s: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(step_s)
     return True
 
 
 def stop(pid: int, timeout_s: float) -> bool:
     """SIGTERM, wait up to ``timeout_s``, then SIGKILL. True if it had to be killed.
 
-    When ``pid`` leads its own process group (``spawn`` makes it so), whatever it started and
-    left behind in the group is killed too, so nothing holds the ports or the data folder.
+    When ``pid`` leads its own process group (``spawn`` makes it so), what it started and left
+    behind in the group is stopped too (SIGTERM, a short grace, then SIGKILL), so nothing holds
+    the ports or the data folder.
     """
     if not alive(pid):
         return False
     try:
         leads_group = os.getpgid(pid) == pid
-        os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
+    _signal(pid, signal.SIGTERM, group=False)
     killed = False
-    deadline = time.monotonic() + timeout_s
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if alive(pid):
+    if not _wait(lambda: not alive(pid), timeout_s, 0.2):
         killed = True
-        try:
-            if leads_group:
-                os.killpg(pid, signal.SIGKILL)
-            else:
-                os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return False
-        while alive(pid):
-            time.sleep(0.1)
+        _signal(pid, signal.SIGKILL, group=leads_group)
+        _wait(lambda: not alive(pid), 30)
     if leads_group and _group_alive(pid):  # children that outlived their leader
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+        _signal(pid, signal.SIGTERM, group=True)
+        if not _wait(lambda: not _group_alive(pid), min(timeout_s, 10.0)):
+            _signal(pid, signal.SIGKILL, group=True)
     return killed
 
 

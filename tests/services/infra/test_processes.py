@@ -44,3 +44,19 @@ def test_stop_kills_a_leader_that_ignores_sigterm(tmp_path: Path) -> None:
     _wait_for(ready)
     assert stop(leader, timeout_s=0.5) is True
     assert not alive(leader)
+
+
+def test_leftover_children_get_sigterm_before_sigkill(tmp_path: Path) -> None:
+    child_file, farewell = tmp_path / "child.pid", tmp_path / "bye"
+    script = (
+        f"(trap 'echo bye > {farewell}; exit 0' TERM; while :; do sleep 0.1; done) & "
+        f"echo $! > {child_file}; exec sleep 301"
+    )
+    leader = spawn(["/bin/sh", "-c", script], tmp_path / "out.log")
+    child = _wait_for(child_file)
+    stop(leader, timeout_s=5)
+    deadline = time.monotonic() + 5
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(child)
+    assert farewell.read_text().strip() == "bye"  # it could shut down cleanly
