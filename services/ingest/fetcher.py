@@ -14,7 +14,8 @@ Failures raise ``FetchError`` with a ``kind``:
 - ``blocked-address``: the policy refuses an address (``BlockedAddressError``);
 - ``dns``: the host name cannot be resolved;
 - ``connect``, ``timeout``, ``network``: the connection failed, timed out or broke (one wait
-  over its timeout, or the whole fetch over ``total_timeout_s``);
+  over its timeout, or the whole fetch over ``total_timeout_s``: checked as each part of the
+  body arrives, so a fetch ends at most one read timeout past it);
 - ``too-large``: the (decoded) body exceeds ``max_response_bytes``;
 - ``too-many-redirects``; ``bad-redirect`` (a 3xx without a Location);
 - ``decode``: the Content-Encoding cannot be decoded;
@@ -248,7 +249,8 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         started = time.monotonic()
         current = _parse_url(url)
-        # Set when the first hop gets its per-host slot: waiting for politeness is not fetching.
+        # Starts once the first hop has its per-host slot: queueing for politeness before the
+        # first request is not fetching (a redirect's wait for its slot counts).
         deadline: float | None = None
         for _ in range(self.settings.max_redirects + 1):
             deadline, outcome = self._request(current, headers, deadline)
