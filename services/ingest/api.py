@@ -219,7 +219,9 @@ def _ingest_items(
             continue
         articles.append((index, article))
     try:
-        outcomes = c.publisher.publish([a for _i, a in articles])
+        outcomes = c.publisher.publish(
+            [a for _i, a in articles], [f"{source}[{i}]" for i, _a in articles]
+        )
     except PublishError as exc:
         log.error("push publish failed error=%s", exc)
         return JSONResponse(

@@ -42,6 +42,7 @@ class FeedHandler:
             )
         fetched_at = datetime.now(UTC)
         articles: list[RawArticle] = []
+        locations: list[str] = []
         for index, entry in enumerate(parsed.entries):
             try:
                 if isinstance(entry, InvalidInputError):
@@ -73,7 +74,8 @@ class FeedHandler:
                 )
                 continue
             articles.append(article)
-        outcomes = self.publisher.publish(articles)
+            locations.append(f"{source}[{index}]")
+        outcomes = self.publisher.publish(articles, locations)
         log.info(
             "feed ingested feed=%s entries=%d published=%d",
             feed.id,

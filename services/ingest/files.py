@@ -209,6 +209,7 @@ def import_paths(
 ) -> ImportSummary:
     summary = ImportSummary()
     batch: list[RawArticle] = []
+    locations: list[str] = []  # where each article of the batch comes from
     # One batch awaits its acknowledgements while the next is parsed and sent.
     in_flight: Sending | None = None
 
@@ -218,8 +219,9 @@ def import_paths(
 
     def flush() -> None:
         nonlocal in_flight
-        sending = publisher.send(batch)
+        sending = publisher.send(batch, locations)
         batch.clear()
+        locations.clear()
         previous, in_flight = in_flight, sending
         if previous is not None:
             try:
@@ -246,6 +248,7 @@ def import_paths(
                 )
                 continue
             batch.append(article)
+            locations.append(item.location)
             if len(batch) >= batch_size:
                 flush()
     flush()

@@ -91,15 +91,17 @@ class Publisher:
             return "changed", pending[1] + 1
         return stored.verdict, stored.version
 
-    def publish(self, articles: Sequence[RawArticle]) -> list[Outcome]:
+    def publish(
+        self, articles: Sequence[RawArticle], sources: Sequence[str] | None = None
+    ) -> list[Outcome]:
         """Publish new and changed articles; return one outcome per input, in order.
 
         Raise ``PublishError`` if Kafka did not acknowledge some record (none of the
         unacknowledged ones is remembered, so a retry publishes them).
         """
-        return self.confirm(self.send(articles))
+        return self.confirm(self.send(articles, sources))
 
-    def send(self, articles: Sequence[RawArticle]) -> Sending:
+    def send(self, articles: Sequence[RawArticle], sources: Sequence[str] | None = None) -> Sending:
         """Send new and changed articles without waiting for Kafka; ``confirm`` must follow.
 
         Sending batch N+1 before confirming batch N keeps the producer busy while N's
@@ -139,7 +141,7 @@ class Publisher:
                     error=f"the article is {len(value)} bytes as JSON; the raw topic takes "
                     f"records of {self.value_limit} bytes at most",
                     payload=value,
-                    source=article.url or article.source,
+                    source=sources[i] if sources else article.url or article.source,
                     article_id=article.id,
                 )
         except Exception as exc:  # not acknowledged: nothing is recorded, the caller retries

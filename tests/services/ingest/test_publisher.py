@@ -111,7 +111,9 @@ def test_an_article_over_the_topic_limit_is_dead_lettered_and_publishing_goes_on
     metrics = IngestMetrics()
     publisher = open_publisher(settings, metrics)
     huge = article("https://news.example.fr/huge", body="mot " * 5000)
-    outcomes = publisher.publish([article("https://news.example.fr/1"), huge])
+    outcomes = publisher.publish(
+        [article("https://news.example.fr/1"), huge], ["file:/in.ndjson:1", "file:/in.ndjson:2"]
+    )
     assert [(o.status, o.reason) for o in outcomes] == [
         ("published", None),
         ("dead-lettered", "too-large"),
@@ -129,6 +131,7 @@ def test_an_article_over_the_topic_limit_is_dead_lettered_and_publishing_goes_on
         for r in read_all(kafka_settings, names.dead_letter_topic)
     ]
     assert [(x.reason, x.article_id) for x in letters] == [("too-large", huge.id)] * 2
+    assert [x.source for x in letters] == ["file:/in.ndjson:2", huge.url]  # where it came from
     assert "8192" not in letters[0].error  # the value limit leaves room for key and headers
     assert "bytes as JSON" in letters[0].error
     assert metrics.dead_letters.labels("ingest", "too-large")._value.get() == 2
