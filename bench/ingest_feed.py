@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 
 import feedparser
 import orjson
-from ingest_ndjson import WORDS, _timed_send, run_subject
+from ingest_ndjson import WORDS, run_subject, timed_send
 from kafka import KafkaProducer
 from kafka import __version__ as kafka_python_version
 
@@ -87,7 +87,7 @@ def run_baseline(files: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
                 producer.send(topic, value=orjson.dumps(value))
                 sent += 1
 
-    elapsed = _timed_send(kafka, sends)
+    elapsed = timed_send(kafka, sends)
     return elapsed, sent
 
 

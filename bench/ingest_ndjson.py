@@ -114,7 +114,7 @@ def run_subject(path: Path, kafka: KafkaSettings, state: Path) -> tuple[float, i
     return elapsed, summary.published
 
 
-def _timed_send(kafka: KafkaSettings, sends: Callable[[KafkaProducer, str], None]) -> float:
+def timed_send(kafka: KafkaSettings, sends: Callable[[KafkaProducer, str], None]) -> float:
     topic = Names(f"bench-{uuid.uuid4().hex[:8]}").raw_topic
     ensure_topics(kafka, [topic])
     producer: KafkaProducer = make_producer(kafka)  # same durability/batching/compression
@@ -132,7 +132,7 @@ def run_baseline(lines: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
         for line in lines:
             producer.send(topic, value=line)
 
-    return _timed_send(kafka, sends), len(lines)
+    return timed_send(kafka, sends), len(lines)
 
 
 def run_keyed(lines: list[bytes], keys: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
@@ -140,7 +140,7 @@ def run_keyed(lines: list[bytes], keys: list[bytes], kafka: KafkaSettings) -> tu
         for key, line in zip(keys, lines, strict=True):
             producer.send(topic, key=key, value=line)
 
-    return _timed_send(kafka, sends), len(lines)
+    return timed_send(kafka, sends), len(lines)
 
 
 def run_floor(lines: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
@@ -168,7 +168,7 @@ def run_floor(lines: list[bytes], kafka: KafkaSettings) -> tuple[float, int]:
             )
             producer.send(topic, key=key.encode(), value=article.to_json())
 
-    return _timed_send(kafka, sends), len(lines)
+    return timed_send(kafka, sends), len(lines)
 
 
 def main() -> int:

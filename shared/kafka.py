@@ -141,6 +141,16 @@ def ensure_topics(
         admin.close()
 
 
+# Room a record needs besides its value: key, headers and batch framing.
+RECORD_OVERHEAD = 1024
+
+
+def topic_value_limit(settings: KafkaSettings, topic: str) -> int:
+    """The largest value a record to ``topic`` may carry (``topic_record_limit`` less the
+    room for key, headers and framing)."""
+    return topic_record_limit(settings, topic) - RECORD_OVERHEAD
+
+
 def topic_record_limit(settings: KafkaSettings, topic: str) -> int:
     """The largest record ``topic`` takes: its ``max.message.bytes``, capped by what our
     producers send (``max_request_bytes``).

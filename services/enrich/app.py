@@ -25,12 +25,12 @@ from services.enrich.enricher import Enricher, Failure
 from services.enrich.metrics import EnrichMetrics
 from services.enrich.settings import EnrichSettings
 from shared.deadletter import DeadLetter
+from shared.kafka import RECORD_OVERHEAD
 from shared.models import SCHEMA_VERSION, EnrichedArticle, RawArticle
 
 log = logging.getLogger(__name__)
 
 SEND_ATTEMPTS = 8
-RECORD_OVERHEAD = 1024  # key, headers and batch framing
 EXIT_OUTPUT_UNWRITABLE = 70
 
 
@@ -39,15 +39,16 @@ def create_app(
     enricher: Enricher,
     metrics: EnrichMetrics,
     *,
-    output_limit: int | None = None,
+    value_limit: int | None = None,
 ) -> faust.App:
     """The app; ``enricher`` carries the loaded models (loaded once, before the worker starts).
 
-    ``output_limit``: the largest record the enriched topic takes (``topic_record_limit``);
-    an enriched article over it is dead-lettered, not retried until the worker gives up.
+    ``value_limit``: the largest value the enriched topic takes (``topic_value_limit``); an
+    enriched article over it is dead-lettered, not retried until the worker gives up.
     """
     names = settings.names
-    value_limit = (output_limit or settings.kafka.max_request_bytes) - RECORD_OVERHEAD
+    if value_limit is None:
+        value_limit = settings.kafka.max_request_bytes - RECORD_OVERHEAD
     app = faust.App(
         names.enrich_group,
         broker=[f"kafka://{server}" for server in settings.kafka.servers],

@@ -32,20 +32,20 @@ def enrich(
     from services.enrich.entities import EntityExtractor
     from services.enrich.language import LanguageDetector
     from services.enrich.metrics import EnrichMetrics
-    from shared.kafka import ensure_topics, topic_record_limit
+    from shared.kafka import ensure_topics, topic_value_limit
 
     settings = EnrichSettings()
     if web_port is not None:
         settings = settings.model_copy(update={"web_port": web_port})
     try:
         ensure_topics(settings.kafka, settings.names.topics())
-        output_limit = topic_record_limit(settings.kafka, settings.names.enriched_topic)
+        value_limit = topic_value_limit(settings.kafka, settings.names.enriched_topic)
         # Models load here, once, before the worker joins its group.
         enricher = Enricher(settings, LanguageDetector(settings), EntityExtractor(settings))
     except Exception as exc:  # report any start-up failure plainly
         console.print(f"[red]cannot start:[/red] {exc}")
         raise typer.Exit(1) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(settings, enricher, EnrichMetrics(), output_limit=output_limit)
+    app = create_app(settings, enricher, EnrichMetrics(), value_limit=value_limit)
     worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
     worker.execute_from_commandline()

@@ -6,7 +6,7 @@ from services.ingest.dedup import DedupStore
 from services.ingest.metrics import IngestMetrics
 from services.ingest.publisher import Publisher
 from services.ingest.settings import IngestSettings
-from shared.kafka import ensure_topics, make_producer, topic_record_limit
+from shared.kafka import ensure_topics, make_producer, topic_value_limit
 
 
 def open_publisher(settings: IngestSettings, metrics: IngestMetrics) -> Publisher:
@@ -19,5 +19,5 @@ def open_publisher(settings: IngestSettings, metrics: IngestMetrics) -> Publishe
         DedupStore(settings.dedup_db),
         metrics,
         excerpt_limit=settings.dead_letter_excerpt_bytes,
-        record_limit=topic_record_limit(settings.kafka, names.raw_topic),
+        value_limit=topic_value_limit(settings.kafka, names.raw_topic),
     )

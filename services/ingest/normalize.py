@@ -87,9 +87,11 @@ class _CharScan:
 
 # Any character a damage sign starts with: one character class is scanned much faster than
 # the alternation above, and most text has none of them.
-_SUSPECT_START = _CharScan(
-    "\u00c2-\u00c5\u00d0\u00d1\u00e2\ufb00-\ufb06\x00-\x08\x0b\x0e-\x1f\x7f\ufffd"
-)
+_DAMAGE_STARTS = "\u00c2-\u00c5\u00d0\u00d1\u00e2\ufb00-\ufb06\x00-\x08\x0b\x0e-\x1f\x7f\ufffd"
+# White space str.split() splits on, but for " " and "\n".
+_OTHER_SPACES = "\t\x0b-\x0d\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SUSPECT_START = _CharScan(_DAMAGE_STARTS)
+_OTHER_SPACE = _CharScan(_OTHER_SPACES)
 
 
 def _suspect(text: str) -> bool:
@@ -98,11 +100,9 @@ def _suspect(text: str) -> bool:
 
 
 # Characters that send text down the full path: the damage signs' first characters, every
-# white space but " " and "\n" (what str.split() splits on), and the zero-width space.
-_ODD = _CharScan(
-    "\u00c2-\u00c5\u00d0\u00d1\u00e2\ufb00-\ufb06\x00-\x09\x0b-\x1f\x7f\ufffd"
-    "\x85\xa0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000<&"
-)
+# white space but " " and "\n" (what str.split() splits on), the zero-width space, and the
+# starts of markup and entities.
+_ODD = _CharScan(_DAMAGE_STARTS + _OTHER_SPACES + "\u200b<&")
 
 
 def _already_clean(text: str) -> bool:
@@ -144,12 +144,6 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.skip_depth:
             self.parts.append(data)
-
-
-# White space str.split() splits on, but for " " and "\n".
-_OTHER_SPACE = _CharScan(
-    "\t\x0b-\x0d\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 
 
 def clean_text(value: str) -> str:

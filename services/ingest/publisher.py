@@ -46,9 +46,6 @@ class Sending:
     failures: list[str] = field(default_factory=list)
 
 
-_RECORD_OVERHEAD = 1024
-
-
 def headers_for(article: RawArticle) -> list[tuple[str, bytes]]:
     return [
         ("schema-version", str(SCHEMA_VERSION).encode()),
@@ -68,7 +65,7 @@ class Publisher:
         *,
         excerpt_limit: int = 64 * 1024,
         ack_timeout_s: float = 180.0,
-        record_limit: int = 1024 * 1024,
+        value_limit: int,
     ) -> None:
         self.producer = producer
         self.names = names
@@ -76,8 +73,7 @@ class Publisher:
         self.metrics = metrics
         self.excerpt_limit = excerpt_limit
         self.ack_timeout_s = ack_timeout_s
-        # Room left in a record for the key, headers and batch framing.
-        self.value_limit = record_limit - _RECORD_OVERHEAD
+        self.value_limit = value_limit  # larger records would be refused by the raw topic
         self._lock = threading.Lock()
         # Versions sent but not yet acknowledged: concurrent batches see them as published.
         self._pending: dict[str, tuple[str, int]] = {}
