@@ -180,7 +180,7 @@ def create_app(
         if len(value) > value_limit:  # Kafka would refuse it on every retry
             error = (
                 f"the enriched article is {len(value)} bytes as JSON; the enriched topic takes "
-                f"records of {value_limit} bytes at most"
+                f"{value_limit} bytes at most per article"
             )
             await dead_letter(event, "too-large", error, article.id)
             return

@@ -135,7 +135,7 @@ class Publisher:
                 sending.outcomes[i] = self.dead_letter(
                     reason="too-large",
                     error=f"the article is {len(value)} bytes as JSON; the raw topic takes "
-                    f"records of {self.value_limit} bytes at most",
+                    f"{self.value_limit} bytes at most per article",
                     payload=value,
                     source=sources[i] if sources else article.url or article.source,
                     article_id=article.id,

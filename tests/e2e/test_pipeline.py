@@ -114,6 +114,6 @@ def test_an_enriched_article_too_large_for_its_topic_is_dead_lettered(
     assert [(x.stage, x.reason, x.article_id) for x in letters] == [
         ("enrich", "too-large", big.id)
     ], pipeline.log("enrich")
-    assert "the enriched topic takes records of 15360 bytes at most" in letters[0].error
+    assert "the enriched topic takes 15360 bytes at most per article" in letters[0].error
     assert [r.key for r in enriched] == [small.id.encode()]
     assert pipeline.stop("enrich") == 0  # it went on: no crash loop on the big one
