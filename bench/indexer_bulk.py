@@ -13,7 +13,6 @@ import argparse
 import os
 import platform
 import random
-import statistics
 import sys
 import threading
 import time
@@ -22,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import elasticsearch
 from elasticsearch import Elasticsearch, helpers
+from rates import medians, summary
 
 from services.indexer.consumer import Indexer
 from services.indexer.document import to_document
@@ -183,13 +183,7 @@ def main() -> int:
             f"round {round_no}: subject {subject_rates[-1]:,.0f} docs/s, "
             f"baseline {baseline_rates[-1]:,.0f} docs/s"
         )
-    s, b = statistics.median(subject_rates), statistics.median(baseline_rates)
-    print(
-        f"subject median {s:,.0f}/s (spread {min(subject_rates):,.0f}-{max(subject_rates):,.0f})"
-        f"; baseline median {b:,.0f}/s (spread {min(baseline_rates):,.0f}-"
-        f"{max(baseline_rates):,.0f})"
-    )
-    print(f"subject {s:.0f}/s, baseline {b:.0f}/s, ratio {s / b:.2f}")
+    summary(*medians(subject_rates, baseline_rates))
     return 0
 
 

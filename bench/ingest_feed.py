@@ -15,7 +15,6 @@ import argparse
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ import orjson
 from ingest_ndjson import WORDS, run_subject, timed_send
 from kafka import KafkaProducer
 from kafka import __version__ as kafka_python_version
+from rates import medians, summary
 
 from shared.settings import KafkaSettings
 
@@ -133,14 +133,7 @@ def main() -> int:
                 f"round {round_no}: subject {subject_rates[-1]:,.0f}/s, "
                 f"baseline {baseline_rates[-1]:,.0f}/s"
             )
-    subject = statistics.median(subject_rates)
-    baseline = statistics.median(baseline_rates)
-    print(
-        f"subject median {subject:,.0f}/s (spread {min(subject_rates):,.0f}-"
-        f"{max(subject_rates):,.0f}); baseline median {baseline:,.0f}/s (spread "
-        f"{min(baseline_rates):,.0f}-{max(baseline_rates):,.0f})"
-    )
-    print(f"subject {subject:.0f}/s, baseline {baseline:.0f}/s, ratio {subject / baseline:.2f}")
+    summary(*medians(subject_rates, baseline_rates))
     return 0
 
 

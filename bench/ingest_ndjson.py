@@ -33,6 +33,7 @@ from pathlib import Path
 import orjson
 from kafka import KafkaProducer
 from kafka import __version__ as kafka_python_version
+from rates import medians, summary
 
 from services.ingest.context import open_publisher
 from services.ingest.files import import_paths
@@ -216,20 +217,14 @@ def main() -> int:
                 f"baseline {baseline_rates[-1]:,.0f}/s, keyed {keyed_rates[-1]:,.0f}/s, "
                 f"floor {floor_rates[-1]:,.0f}/s"
             )
-    subject = statistics.median(subject_rates)
-    baseline = statistics.median(baseline_rates)
-    print(
-        f"subject median {subject:,.0f}/s (spread {min(subject_rates):,.0f}-"
-        f"{max(subject_rates):,.0f}); baseline median {baseline:,.0f}/s (spread "
-        f"{min(baseline_rates):,.0f}-{max(baseline_rates):,.0f})"
-    )
+    subject, baseline = medians(subject_rates, baseline_rates)
     keyed, floor = statistics.median(keyed_rates), statistics.median(floor_rates)
     print(
         f"context: keyed bare producer {keyed:,.0f}/s (ratio to baseline {keyed / baseline:.2f}); "
         f"floor {floor:,.0f}/s (ratio to baseline {floor / baseline:.2f}); "
         f"subject / floor {subject / floor:.2f}"
     )
-    print(f"subject {subject:.0f}/s, baseline {baseline:.0f}/s, ratio {subject / baseline:.2f}")
+    summary(subject, baseline)
     return 0
 
 
