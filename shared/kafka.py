@@ -16,6 +16,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from kafka.partitioner import DefaultPartitioner
 
+from shared.models import SCHEMA_VERSION, EnrichedArticle, RawArticle
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,20 @@ def ensure_topics(
         return created
     finally:
         admin.close()
+
+
+def article_headers(article: RawArticle | EnrichedArticle) -> list[tuple[str, bytes]]:
+    """The headers of an article record, raw or enriched (consumers may route on them without
+    decoding the value)."""
+    headers = [
+        ("schema-version", str(SCHEMA_VERSION).encode()),
+        ("source", article.source.encode()),
+        ("source-kind", article.source_kind.encode()),
+        ("content-type", b"application/json"),
+    ]
+    if isinstance(article, EnrichedArticle):
+        headers.append(("language", article.language.encode()))
+    return headers
 
 
 # Room a record needs besides its value: key, headers and batch framing.

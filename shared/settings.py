@@ -6,9 +6,11 @@ passed down explicitly: nothing here reads the environment at import time.
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+import warnings
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.names import Names
@@ -57,3 +59,51 @@ class NamespaceSettings(BaseSettings):
     @property
     def names(self) -> Names:
         return Names(self.namespace)
+
+
+class ServiceSettings(BaseSettings):
+    """What every service's settings repeat; each service's own settings class derives from it
+    and sets its ``env_prefix`` (``NEWSWIRE_INGEST_``...).
+
+    The HTTP surface of a service (API, metrics, probes) is always ``host`` and ``port``
+    (``NEWSWIRE_<SERVICE>_HOST`` / ``_PORT``). Names a variable had before are listed in
+    ``renamed_env`` (old name -> field): they still work, with a ``DeprecationWarning``.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    renamed_env: ClassVar[dict[str, str]] = {}
+
+    namespace: str = Field(default="newswire", validation_alias="NEWSWIRE_NAMESPACE")
+    dead_letter_excerpt_bytes: int = Field(
+        default=64 * 1024, ge=256, description="Bytes of the input a dead letter keeps."
+    )
+    shutdown_timeout_s: float = Field(
+        default=30.0, gt=0, description="SIGTERM: time to finish in-flight work and flush."
+    )
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not cls.renamed_env:
+            return data
+        for old, field in cls.renamed_env.items():
+            if old in os.environ and field not in data:
+                warnings.warn(
+                    f"{old} is deprecated: set {_env_name(cls, field)} instead",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                data = {**data, field: os.environ[old]}
+        return data
+
+    @property
+    def names(self) -> Names:
+        return Names(self.namespace)
+
+
+def _env_name(cls: type[BaseSettings], field: str) -> str:
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    return f"{prefix}{field}".upper()
