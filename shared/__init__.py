@@ -10,7 +10,8 @@ Library code only: importing any module here has no side effects (no clients, no
 - ``settings``: the settings every service repeats (``ServiceSettings``), Kafka and
   Elasticsearch connection settings.
 - ``kafka``, ``elasticsearch``, ``index``: clients, topics, record headers, the index template.
-- ``metrics``, ``logging``: what every stage measures and how it logs.
+- ``metrics``, ``logging``: what every stage measures and how it logs; ``ports``: the
+  default HTTP port of every service.
 
 Dependency direction: ``names``/``ids``/``errors`` -> ``models``/``deadletter`` -> ``settings``
 -> ``kafka``/``elasticsearch``/``index`` -> ``lifecycle``.
