@@ -140,10 +140,17 @@ def serve_asgi(life: Lifecycle, app: Any, *, host: str, port: int, **config: Any
     """Serve ``app`` with uvicorn until ``life`` is asked to stop.
 
     uvicorn's own signal handling is off: the lifecycle's handlers decide, and on a stop the
-    server finishes in-flight requests within ``shutdown_timeout_s``. Extra ``config`` goes to
-    ``uvicorn.Config`` (limits, access log...).
+    server finishes in-flight requests within ``shutdown_timeout_s``. Requests must be read
+    within ``header_timeout_s`` / ``request_timeout_s`` (``shared.http``). Extra
+    ``config`` goes to ``uvicorn.Config`` (limits, access log...).
     """
     import uvicorn
+
+    from shared.http import HEADER_READ_TIMEOUT_S, REQUEST_READ_TIMEOUT_S, deadline_protocol
+
+    header_timeout_s = float(config.pop("header_timeout_s", HEADER_READ_TIMEOUT_S))
+    request_timeout_s = float(config.pop("request_timeout_s", REQUEST_READ_TIMEOUT_S))
+    config.setdefault("http", deadline_protocol(header_timeout_s, request_timeout_s))
 
     class _Server(uvicorn.Server):
         def install_signal_handlers(self) -> None:  # older uvicorn
