@@ -88,3 +88,42 @@ def test_audit_finds_missing_stale_and_duplicated(
         assert audit(consumer, es, names).balanced
     finally:
         consumer.close()
+
+
+def test_audit_finds_lost_edits_and_conflicting_versions(
+    kafka_settings: KafkaSettings, es: Elasticsearch, names: Names
+) -> None:
+    """Two writers that do not share their dedup memory: one publishes an edit as version 1
+    again (the index keeps the first text: a lost edit), or both publish different texts as
+    one version. Both must fail the audit, though every id is indexed at its newest version."""
+    ensure_topics(kafka_settings, names.topics())
+    ensure_index(es, names, datetime.now(UTC))
+    producer = make_producer(kafka_settings)
+    raw = [("f", 1, "h-old"), ("f", 1, "h-edit"), ("g", 1, "h-g"), ("g", 2, "h-g2")]
+    for letter, version, content_hash in raw:
+        value = json.dumps(
+            {"id": ident(letter), "version": version, "content_hash": content_hash}
+        ).encode()
+        producer.send(names.raw_topic, key=ident(letter).encode(), value=value)
+    producer.flush()
+    producer.close()
+    index = f"{names.namespace}-articles-2026.01"
+    for letter, version, content_hash in [("f", 1, "h-old"), ("g", 2, "h-g1-again")]:
+        es.index(
+            index=index,
+            id=ident(letter),
+            version=version,
+            version_type="external",
+            document={"id": ident(letter), "content_hash": content_hash},
+            refresh=True,
+        )
+    consumer = make_consumer(kafka_settings, None)
+    try:
+        report = audit(consumer, es, names)
+        assert report.missing == report.stale == report.duplicated == []
+        assert report.conflicting == [ident("f")]
+        assert report.lost_edits == [ident("f"), ident("g")]
+        assert not report.balanced
+        assert report.as_dict()["lost_edits"] == [ident("f"), ident("g")]
+    finally:
+        consumer.close()
