@@ -28,6 +28,7 @@ from typing import Any
 from xml.sax import SAXException
 
 import feedparser
+import feedparser.api
 from feedparser.encodings import convert_to_utf8
 
 from services.ingest.errors import FeedParseError
@@ -37,6 +38,35 @@ from services.ingest.records import ArticleInput
 # Case-insensitive although XML is not: feedparser's loose parser is less particular.
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
+# Feeds nest a few levels, XHTML content a few dozen; feedparser keeps a frame per open element
+# (~300 bytes), so 10 MiB of "<x>" held some 900 MB.
+MAX_DEPTH = 256
+
+
+class _TooDeepError(Exception):
+    pass
+
+
+def _depth_limited(parser_class: Any) -> Any:
+    """feedparser's parser class, refusing elements nested deeper than ``MAX_DEPTH``. Both
+    feedparser parsers count the open elements (``depth``) in the same method; the check costs
+    one comparison per element, where a separate pass over the document would cost a parse."""
+
+    class DepthLimited(parser_class):  # type: ignore[misc]
+        def unknown_starttag(self, tag: str, attrs: list[tuple[str, str]]) -> None:
+            if self.depth >= MAX_DEPTH:
+                raise _TooDeepError
+            super().unknown_starttag(tag, attrs)
+
+    return DepthLimited
+
+
+# feedparser.parse builds its parsers from these module names at each call: the limit applies
+# to every parse in the process (nothing else here uses feedparser).
+if not getattr(feedparser.api.StrictFeedParser, "newswire_depth_limited", False):
+    feedparser.api.StrictFeedParser = _depth_limited(feedparser.api.StrictFeedParser)
+    feedparser.api.LooseFeedParser = _depth_limited(feedparser.api.LooseFeedParser)
+    feedparser.api.StrictFeedParser.newswire_depth_limited = True
 _JSONFEED = "https://jsonfeed.org/version/"
 
 
@@ -84,14 +114,19 @@ def _parse_xml_feed(content: bytes, url: str, headers: dict[str, str]) -> Parsed
     # Files have no HTTP headers: say it is XML, or feedparser flags every file feed.
     response_headers = {"content-location": url, "content-type": "application/xml", **headers}
     refuse_declarations(content, response_headers)
-    parsed = feedparser.parse(
-        # A file object, never bytes: feedparser opens bytes naming a path as a local file
-        # (a feed whose body is "/dev/zero" would read forever).
-        io.BytesIO(content),
-        response_headers=response_headers,
-        sanitize_html=False,  # we convert to text ourselves; keep all text
-        resolve_relative_uris=False,  # links inside HTML: we keep its text only
-    )
+    try:
+        parsed = feedparser.parse(
+            # A file object, never bytes: feedparser opens bytes naming a path as a local file
+            # (a feed whose body is "/dev/zero" would read forever).
+            io.BytesIO(content),
+            response_headers=response_headers,
+            sanitize_html=False,  # we convert to text ourselves; keep all text
+            resolve_relative_uris=False,  # links inside HTML: we keep its text only
+        )
+    except _TooDeepError:
+        raise FeedParseError(
+            "feed-too-deep", f"elements nested deeper than {MAX_DEPTH} levels"
+        ) from None
     version = parsed.get("version") or ""
     problem = parsed.get("bozo_exception")
     if isinstance(problem, SAXException):

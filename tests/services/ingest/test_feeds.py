@@ -192,7 +192,7 @@ def feedparser_never_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise AssertionError("feedparser.parse ran on a document with declarations")
 
-    monkeypatch.setattr(feeds.feedparser, "parse", refuse)
+    monkeypatch.setattr(feedparser, "parse", refuse)
 
 
 HOSTILE = {
@@ -254,9 +254,9 @@ def test_the_loose_parser_expands_entities_of_a_broken_doctype() -> None:
     """Why a well-formed DOCTYPE is not what the guard looks for: feedparser's strict parser
     fails on this one, and its loose parser then expands the entity all the same."""
     document = (
-        '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY e "expanded">\n<!junk>\n]>\n'
-        '<rss version="2.0"><channel><title>&e;</title></channel></rss>'
-    ).encode()
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY e "expanded">\n<!junk>\n]>\n'
+        b'<rss version="2.0"><channel><title>&e;</title></channel></rss>'
+    )
     loose = feedparser.parse(document)
     assert loose.bozo
     assert loose.feed.title == "expanded"
@@ -267,11 +267,12 @@ def test_the_loose_parser_expands_entities_of_a_broken_doctype() -> None:
 
 def test_a_public_doctype_without_a_subset_is_read() -> None:
     document = (
-        '<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"'
-        ' "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel>'
-        "<title>Old</title><item><title>Un</title><link>https://x.example/1</link></item>"
-        "</channel></rss>"
-    ).encode()
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC'
+        b' "-//Netscape Communications//DTD RSS 0.91//EN"'
+        b' "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel>'
+        b"<title>Old</title><item><title>Un</title><link>https://x.example/1</link></item>"
+        b"</channel></rss>"
+    )
     (entry,) = entries(feeds.parse(document))
     assert entry.title == "Un"
 
@@ -392,3 +393,32 @@ def test_a_pushed_year_0_date_is_the_fetch_time_flagged() -> None:
     )
     assert (article.published_at, article.published_at_inferred) == (NOW, True)
     assert article.published_raw == "0000-01-01T00:00:00Z"
+
+
+def _nested(depth: int, *, closed: bool = True) -> bytes:
+    inner = "<x>" * depth + ("</x>" * depth if closed else "")
+    return (
+        '<rss version="2.0"><channel><title>t</title><item><title>a</title>'
+        f"<link>https://x.example/a</link><description>{inner}</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        _nested(300_000),
+        _nested(300_000, closed=False),  # strict parse fails at the end; the loose one goes on
+        b"<rss><a b='1' b='2'>" + _nested(300_000),  # broken from the start: loose parser only
+    ],
+    ids=["closed", "unclosed", "loose-only"],
+)
+def test_deep_nesting_is_refused_before_it_costs_memory(document: bytes) -> None:
+    with pytest.raises(FeedParseError) as caught:
+        feeds.parse(document)
+    assert caught.value.reason == "feed-too-deep"
+
+
+def test_nesting_within_the_limit_is_read() -> None:
+    (entry,) = entries(feeds.parse(_nested(feeds.MAX_DEPTH - 10)))
+    assert entry.title == "a"
