@@ -1,4 +1,4 @@
-"""The articles index: template, monthly indices and the read/write aliases.
+"""The articles index: template, monthly and yearly indices and the read/write aliases.
 
 The template lives in ``deploy/elasticsearch/index-template.json`` (one place for the mapping and
 analysis); this module applies it idempotently and decides which fields a language feeds.
@@ -54,6 +54,14 @@ def ensure_index(client: Elasticsearch, names: Names, now: datetime) -> str:
         index_patterns=[names.index_pattern],
         template=body,
         priority=100,
+    )
+    # Indices made from an older template learn the fields added since (the mapping is strict:
+    # a document with a field its index lacks would be refused). Adding fields and changing
+    # ignore_above are allowed on a live index; nothing else in the template changes.
+    client.options(ignore_status=404).indices.put_mapping(
+        index=names.index_pattern,
+        properties=body["mappings"]["properties"],
+        allow_no_indices=True,
     )
     index = names.monthly_index(now)
     if not client.indices.exists(index=index):

@@ -1,6 +1,13 @@
 """Every topic, index and alias name newswire uses, decided here and nowhere else.
 
 A ``namespace`` prefix isolates environments (and tests) that share one broker and one node.
+
+Articles are indexed by publication date: a monthly index (``<ns>-articles-YYYY.MM``) for the
+current month and the ``RECENT_MONTHS - 1`` before it (and tomorrow's month, for the day of
+slack dates have), a yearly one (``<ns>-articles-YYYY``) for anything older. Dates are first
+brought into the plausible window (``shared.models``), so whatever the input the number of
+indices stays bounded: one per year since 1990 and one per recent month. Both forms match
+``index_pattern``, hence the template and the read alias.
 """
 
 from __future__ import annotations
@@ -9,7 +16,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.models import MAX_AHEAD, OLDEST_PUBLISHED
+
 _VALID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+RECENT_MONTHS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +69,29 @@ class Names:
 
     @property
     def write_alias(self) -> str:
-        """The indexer writes through this alias; it points at the current monthly index."""
+        """Points at the current monthly index (the indexer names each article's index)."""
         return f"{self.namespace}-articles-write"
 
     @property
     def read_alias(self) -> str:
-        """Search reads through this alias; it spans every monthly index."""
+        """Search reads through this alias; it spans every monthly and yearly index."""
         return f"{self.namespace}-articles"
 
     def monthly_index(self, when: datetime) -> str:
-        """The time-based index that holds articles published in ``when``'s month."""
+        """The monthly index of ``when``'s month."""
         return f"{self.namespace}-articles-{when:%Y.%m}"
+
+    def yearly_index(self, when: datetime) -> str:
+        """The yearly index of ``when``'s year."""
+        return f"{self.namespace}-articles-{when:%Y}"
+
+    def article_index(self, published_at: datetime, now: datetime) -> str:
+        """The index for an article published at ``published_at``, indexed at ``now``."""
+        when = min(max(published_at, OLDEST_PUBLISHED), now + MAX_AHEAD)
+        months_ago = (now.year - when.year) * 12 + now.month - when.month
+        if months_ago < RECENT_MONTHS:
+            return self.monthly_index(when)
+        return self.yearly_index(when)
 
     def topics(self) -> tuple[str, str, str]:
         return (self.raw_topic, self.enriched_topic, self.dead_letter_topic)

@@ -154,7 +154,7 @@ class Indexer:
                 continue
             batch.actions.append(
                 bulk.Action(
-                    index=self.names.monthly_index(article.published_at),
+                    index=self.names.article_index(article.published_at, now),
                     doc_id=article.id,
                     version=article.version,
                     document=to_document(article, indexed_at=now),

@@ -16,9 +16,20 @@ Failures raise ``FetchError`` with a ``kind``:
 - ``connect``, ``timeout``, ``network``: the connection failed, timed out or broke (one wait
   over its timeout, or the whole fetch over ``total_timeout_s``: checked as each part of the
   body arrives, so a fetch ends at most one read timeout past it);
-- ``too-large``: the (decoded) body exceeds ``max_response_bytes``;
+- ``too-large``: the body exceeds ``max_response_bytes`` on the wire, or once decoded, or at any
+  step of its decoding;
 - ``too-many-redirects``; ``bad-redirect`` (a 3xx without a Location);
-- ``decode``: the Content-Encoding cannot be decoded;
+- ``decode``: the body cannot be decoded: corrupt or truncated compressed data, a coding other
+  than gzip/x-gzip/deflate/identity, or more than two codings stacked.
+
+Content-Encoding is decoded here, not by httpx: httpx inflates each network read in one go (a
+64 KiB read of double-gzipped zeros is gigabytes), so the size limit would only be checked after
+the memory is spent. Each coding is inflated in pieces of at most 64 KiB and every step's output
+is counted against the limit as it is produced, so a fetch holds at most the limit plus a few
+pieces whatever the body. Two stacked codings are accepted (a proxy gzipping a gzipped answer
+happens); more only multiply the work and are refused. A compressed *file*
+(``application/gzip`` with no Content-Encoding) is returned as it came: nothing downstream
+inflates it.
 - ``http-<status>`` for any status >= 400, with ``retry_after_s`` on 429/503.
 """
 
@@ -28,6 +39,7 @@ import ipaddress
 import logging
 import socket
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -53,6 +65,10 @@ DEFAULT_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# zlib window bits per coding; deflate is zlib-wrapped per RFC 9110, raw from some servers.
+_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+_MAX_CODINGS = 2
+_PIECE = 64 * 1024
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # (network, reason, refused even with allow_private); the first match decides, so the metadata
@@ -341,16 +357,29 @@ class Fetcher:
         declared = response.headers.get("content-length", "").strip()
         if declared.isdigit() and int(declared) > limit:
             raise FetchError("too-large", f"{url} declares {declared} bytes (limit {limit})")
+        codings = _codings(response.headers.get("content-encoding", ""), url)
+        stream = self._raw(response, url, deadline)
+        for coding in reversed(codings):  # the last coding applied comes off first
+            stream = _inflate(stream, coding, limit, url)
         body = bytearray()
-        # iter_bytes yields decoded bytes, so the limit holds for compressed bodies too (one
-        # network read may still inflate ~1000x before it is counted).
-        for chunk in response.iter_bytes():
-            body += chunk
+        for piece in stream:
+            body += piece
             if len(body) > limit:
                 raise FetchError("too-large", f"{url} sent more than {limit} bytes")
+        return bytes(body)
+
+    def _raw(self, response: httpx.Response, url: httpx.URL, deadline: float) -> Iterator[bytes]:
+        received = 0
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            if received > self.settings.max_response_bytes:
+                raise FetchError(
+                    "too-large",
+                    f"{url} sent more than {self.settings.max_response_bytes} bytes",
+                )
             # A server dripping bytes never trips the read timeout: the deadline ends it.
             self._time_left(deadline, url)
-        return bytes(body)
+            yield chunk
 
     def close(self) -> None:
         self._client.close()
@@ -365,6 +394,56 @@ class Fetcher:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _codings(header: str, url: httpx.URL) -> list[str]:
+    """The Content-Encoding's codings in the order they were applied (identity left out)."""
+    codings = [c for c in (part.strip().lower() for part in header.split(",")) if c]
+    codings = [c for c in codings if c != "identity"]
+    unknown = sorted({c for c in codings if c not in _CODINGS})
+    if unknown:
+        raise FetchError("decode", f"{url}: unsupported Content-Encoding {', '.join(unknown)}")
+    if len(codings) > _MAX_CODINGS:
+        raise FetchError(
+            "decode", f"{url}: {len(codings)} stacked Content-Encodings (at most {_MAX_CODINGS})"
+        )
+    return codings
+
+
+def _inflate(chunks: Iterator[bytes], coding: str, limit: int, url: httpx.URL) -> Iterator[bytes]:
+    """``chunks`` decoded from ``coding``, in pieces of at most ``_PIECE`` bytes; more than
+    ``limit`` bytes in all is ``too-large`` as soon as it is produced."""
+    wbits = _CODINGS[coding]
+    inflater = zlib.decompressobj(wbits)
+    produced = 0
+    started = False  # some input inflated without error
+    for chunk in chunks:
+        data, more = chunk, bool(chunk)
+        while more:
+            if inflater.eof:
+                if not data or wbits != _CODINGS["gzip"]:
+                    break  # bytes after a deflate stream are ignored, as zlib does
+                inflater = zlib.decompressobj(wbits)  # a further gzip member
+            try:
+                piece = inflater.decompress(data, _PIECE)
+            except zlib.error as exc:
+                if coding == "deflate" and not started and wbits > 0:
+                    wbits = -zlib.MAX_WBITS  # raw deflate, without the zlib wrapper
+                    inflater = zlib.decompressobj(wbits)
+                    continue
+                raise FetchError("decode", f"{url}: corrupt {coding} data: {exc}") from exc
+            started = True
+            # Input whose output did not fit the piece waits in unconsumed_tail; a full piece
+            # may also leave output pending inside zlib: ask again, with no new input.
+            data = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+            more = bool(data) or (len(piece) == _PIECE and not inflater.eof)
+            produced += len(piece)
+            if produced > limit:
+                raise FetchError("too-large", f"{url}: {coding} data inflates past {limit} bytes")
+            if piece:
+                yield piece
+    if started and not inflater.eof:
+        raise FetchError("decode", f"{url}: truncated {coding} data")
 
 
 def _header_safe(value: str | None) -> TypeGuard[str]:

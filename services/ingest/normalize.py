@@ -203,23 +203,51 @@ def single_line(value: str | None) -> str:
 
 
 _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+# The numeric fields of a date text, checked before any parser sees it: feedparser's parsers
+# normalise what is out of range (30 February -> 2 March, month 13 -> next January, +25:00 ->
+# a day earlier) where the standard library's raise. Unreadable must not mean shifted.
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?!\d)")
+_CLOCK = re.compile(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_NUMERIC_OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})\s*$")
+# A year written 00xx-09xx: the standard library reads "0000" as 2000 (two-digit year rules).
+_EARLY_YEAR = re.compile(r"(?<![\d.:T+-])0\d{3}(?![\d:])")
+
+
+def _fields_in_range(text: str) -> bool:
+    if _EARLY_YEAR.search(text):
+        return False
+    for match in _NUMERIC_DATE.finditer(text):
+        year, month, day = (int(g) if g else 1 for g in match.groups())
+        if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+            return False
+    for match in _CLOCK.finditer(text):
+        hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        if hour > 23 or minute > 59 or second > 59:
+            return False
+    offset = _NUMERIC_OFFSET.search(text)
+    return offset is None or (int(offset.group(1)) <= 23 and int(offset.group(2)) <= 59)
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """Any common feed/article date -> aware UTC datetime, or None when unusable.
+    """Any common feed/article date -> aware UTC datetime, or None when unreadable.
 
-    Naive times are taken as UTC (what most feeds without an offset mean).
+    Naive times are taken as UTC (what most feeds without an offset mean). A date with a field
+    out of range (month 13, 30 February, 25:00, an offset of +25:00, year 0) is unreadable,
+    never moved to a neighbouring date. Whether a readable date is plausible (not in the far
+    future, not before 1990) is ``RawArticle.create``'s decision. Never raises.
     """
     if not value or not value.strip():
         return None
     text = value.strip()
+    if len(text) > 200 or not _fields_in_range(text):  # no date is longer
+        return None
     parsed: datetime | None = None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
             parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             parsed = None
     if parsed is None:
         for fmt in _DAY_FIRST:
@@ -229,19 +257,20 @@ def parse_date(value: str | None) -> datetime | None:
             except ValueError:
                 continue
     if parsed is None:
-        struct = feedparser_date(text)  # W3C-DTF, RFC 822 variants, many localised forms
-        if struct is None:
+        # W3C-DTF, RFC 822 variants, many localised forms
+        try:
+            struct = feedparser_date(text)
+            if struct is None:
+                return None
+            parsed = datetime.fromtimestamp(calendar.timegm(struct), UTC)
+        except (ValueError, OverflowError, OSError, TypeError):
             return None
-        parsed = datetime.fromtimestamp(calendar.timegm(struct), UTC)
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         parsed = parsed.replace(tzinfo=UTC)
     try:
-        result = parsed.astimezone(UTC)
+        return parsed.astimezone(UTC)
     except (OverflowError, ValueError):  # e.g. year 1 with a positive offset
         return None
-    if not 1970 <= result.year <= 2200:
-        return None
-    return result
 
 
 _LANG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,8}))?")

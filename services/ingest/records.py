@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.ingest.errors import InvalidInputError
 from services.ingest.normalize import html_to_text, language_tag, parse_date, single_line
 from shared.ids import canonical_url
-from shared.models import RawArticle, SourceKind
+from shared.models import BOUNDED_KEYWORDS, RawArticle, SourceKind
 
+KEYWORD_LOCATIONS = {(name,) for name in BOUNDED_KEYWORDS}
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -160,6 +161,7 @@ def build(
             summary=summary,
             body=body,
             published_at=published,
+            published_raw=date_text,
             fetched_at=fetched_at,
             source_kind=source_kind,
             source=source[:200],
@@ -167,6 +169,13 @@ def build(
             **extra,
         )
     except ValidationError as exc:
-        raise InvalidInputError("invalid-article", _errors(exc)) from exc
+        # Over what the index can take (shared.models): said apart, it is no typo.
+        too_long = all(
+            e["type"] == "string_too_long" and e["loc"][:1] in KEYWORD_LOCATIONS
+            for e in exc.errors()
+        )
+        raise InvalidInputError(
+            "field-too-long" if too_long else "invalid-article", _errors(exc)
+        ) from exc
     except ValueError as exc:
         raise InvalidInputError("invalid-article", str(exc)) from exc

@@ -112,3 +112,65 @@ def test_enriched_keeps_every_raw_field() -> None:
             reading_time_s=1,
             enriched_at=datetime.now(UTC),
         )
+
+
+FETCHED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("published", "usable"),
+    [
+        (datetime(1990, 1, 1, tzinfo=UTC), True),
+        (datetime(1989, 12, 31, 23, 59, tzinfo=UTC), False),
+        (datetime(1970, 1, 1, tzinfo=UTC), False),
+        (FETCHED + timedelta(days=1), True),
+        (FETCHED + timedelta(days=1, seconds=1), False),
+        (datetime(2200, 1, 1, tzinfo=UTC), False),
+    ],
+)
+def test_dates_outside_the_window_are_the_fetch_time_flagged(
+    published: datetime, usable: bool
+) -> None:
+    raw = make_raw(published_at=published, fetched_at=FETCHED, published_raw="as sent")
+    assert raw.published_at == (published if usable else FETCHED)
+    assert raw.published_at_inferred is not usable
+    assert raw.published_raw == (None if usable else "as sent")
+
+
+def test_an_implausible_date_without_its_text_keeps_its_value() -> None:
+    raw = make_raw(published_at=datetime(2200, 1, 1, tzinfo=UTC), fetched_at=FETCHED)
+    assert raw.published_raw == "2200-01-01T00:00:00+00:00"
+
+
+def test_published_raw_is_optional_on_the_wire() -> None:
+    raw = make_raw()
+    assert b"published_raw" not in raw.to_json()  # records read as they did before it
+    assert RawArticle.from_json(raw.to_json()) == raw
+    flagged = make_raw(published_at=None, published_raw="yesterday-ish")
+    assert RawArticle.from_json(flagged.to_json()).published_raw == "yesterday-ish"
+    long_text = make_raw(published_at=None, published_raw="x" * 5_000)
+    assert long_text.published_raw == "x" * 200
+
+
+@pytest.mark.parametrize(
+    ("field", "longest"),
+    [
+        ("url", "https://example.org/" + "a" * 4_076),
+        ("guid", "g" * 4_096),
+        ("source", "s" * 200),
+        ("feed_id", "f" * 200),
+        ("language_hint", "en" + "-abcdefgh" * 3 + "-abcde"),
+    ],
+)
+def test_keyword_fields_are_bounded(field: str, longest: str) -> None:
+    assert len(longest) == {"url": 4_096, "guid": 4_096, "language_hint": 35}.get(field, 200)
+    assert getattr(make_raw(**{field: longest}), field) == longest
+    with pytest.raises(ValidationError, match="at most"):
+        make_raw(**{field: longest + ("a" if field != "language_hint" else "b")})
+
+
+def test_author_names_are_cut_not_refused() -> None:
+    raw = make_raw(authors=["a" * 10_000, "Ann Smith"])
+    assert raw.authors == ["a" * 200, "Ann Smith"]
+    with pytest.raises(ValidationError):
+        RawArticle.model_validate({**raw.model_dump(), "authors": ["a" * 201]})

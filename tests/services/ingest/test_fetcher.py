@@ -4,13 +4,16 @@ import gzip
 import ipaddress
 import socket
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from email.utils import formatdate
 from typing import Any
 
 import pytest
 
-from services.ingest.errors import BlockedAddressError, FetchError
+from services.ingest import feeds, fulltext
+from services.ingest.errors import BlockedAddressError, FeedParseError, FetchError
 from services.ingest.fetcher import (
     Fetcher,
     check_address,
@@ -525,3 +528,181 @@ def test_fetcher_is_a_context_manager(http_server: ScriptedServer) -> None:
     http_server.script("/feed", Reply(200, {}, FEED))
     with Fetcher(FetchSettings(allow_private=True)) as fetcher:
         assert fetcher.fetch(http_server.url("/feed")).status == 200
+
+
+# -- Content-Encoding: decoded by us, counted as it is decoded ------------------------------
+
+
+def zeros_compressed(size: int, wbits: int = 31) -> bytes:
+    """``size`` zero bytes compressed (gzip by default) without holding them in memory."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = bytes(1024 * 1024)
+    parts = [compressor.compress(block) for _ in range(size // len(block))]
+    return b"".join([*parts, compressor.flush()])
+
+
+def encode(data: bytes, coding: str) -> bytes:
+    if coding == "deflate":
+        return zlib.compress(data)
+    if coding == "raw-deflate":
+        compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        return compressor.compress(data) + compressor.flush()
+    return gzip.compress(data)
+
+
+def peak_bytes(run: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        run()
+    except FetchError:
+        pass
+    finally:
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return peak
+
+
+def test_double_gzip_is_limited_as_it_is_decoded(
+    http_server: ScriptedServer, make_fetcher: Callable[..., Fetcher]
+) -> None:
+    # 64 MiB of zeros, gzipped twice: a few hundred bytes on the wire.
+    bomb = gzip.compress(zeros_compressed(64 * 1024 * 1024))
+    assert len(bomb) < 2048
+    http_server.script("/gz2", Reply(200, {"Content-Encoding": "gzip, gzip"}, bomb))
+    fetcher = make_fetcher(max_response_bytes=1024 * 1024)
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(http_server.url("/gz2"))
+    assert caught.value.kind == "too-large"
+    # Generous guard: inflating first and counting after took the whole 64 MiB.
+    assert peak_bytes(lambda: fetcher.fetch(http_server.url("/gz2"))) < 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize("header", ["gzip", "x-gzip", "deflate", "gzip, gzip", "deflate, gzip"])
+def test_every_coding_and_stack_is_limited(
+    http_server: ScriptedServer, make_fetcher: Callable[..., Fetcher], header: str
+) -> None:
+    body = bytes(8 * 1024 * 1024)
+    for coding in (c.strip() for c in header.split(",")):
+        body = encode(body, coding)
+    http_server.script("/bomb", Reply(200, {"Content-Encoding": header}, body))
+    fetcher = make_fetcher(max_response_bytes=64 * 1024)
+    with pytest.raises(FetchError) as caught:
+        fetcher.fetch(http_server.url("/bomb"))
+    assert caught.value.kind == "too-large"
+    assert peak_bytes(lambda: fetcher.fetch(http_server.url("/bomb"))) < 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("header", "codings"),
+    [
+        ("gzip", ["gzip"]),
+        ("x-gzip", ["gzip"]),
+        ("deflate", ["deflate"]),
+        ("deflate", ["raw-deflate"]),  # servers that leave out the zlib wrapper
+        ("gzip, gzip", ["gzip", "gzip"]),
+        ("deflate, gzip", ["deflate", "gzip"]),
+        ("identity, gzip", ["gzip"]),
+        ("GZIP", ["gzip"]),
+    ],
+)
+def test_codings_are_decoded_in_the_order_applied(
+    http_server: ScriptedServer,
+    make_fetcher: Callable[..., Fetcher],
+    header: str,
+    codings: list[str],
+) -> None:
+    body = FEED * 20
+    for coding in codings:
+        body = encode(body, coding)
+    http_server.script("/enc", Reply(200, {"Content-Encoding": header}, body))
+    assert make_fetcher(max_response_bytes=4096).fetch(http_server.url("/enc")).content == (
+        FEED * 20
+    )
+
+
+def test_large_body_decodes_in_full_across_many_pieces(
+    http_server: ScriptedServer, make_fetcher: Callable[..., Fetcher]
+) -> None:
+    text = b"".join(b"<item>%d</item>" % i for i in range(200_000))  # ~3 MB, many pieces
+    http_server.script(
+        "/big", Reply(200, {"Content-Encoding": "gzip"}, chunks=_split(gzip.compress(text)))
+    )
+    fetched = make_fetcher(max_response_bytes=len(text)).fetch(http_server.url("/big"))
+    assert fetched.content == text
+
+
+def _split(data: bytes, size: int = 7_000) -> list[bytes]:
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def test_gzip_members_are_concatenated(
+    http_server: ScriptedServer, make_fetcher: Callable[..., Fetcher]
+) -> None:
+    http_server.script(
+        "/members",
+        Reply(200, {"Content-Encoding": "gzip"}, gzip.compress(b"ab") + gzip.compress(b"cd")),
+    )
+    assert make_fetcher().fetch(http_server.url("/members")).content == b"abcd"
+
+
+@pytest.mark.parametrize(
+    ("header", "body", "message"),
+    [
+        ("br", b"\x1b\x00", "unsupported Content-Encoding br"),
+        ("compress", b"\x1f\x9d", "unsupported Content-Encoding compress"),
+        ("gzip, gzip, gzip", gzip.compress(gzip.compress(gzip.compress(FEED))), "3 stacked"),
+        ("gzip", b"not gzip at all", "corrupt gzip"),
+        ("gzip", gzip.compress(FEED)[:-12], "truncated gzip"),
+        ("deflate", b"\xff\xff\xff\xff", "corrupt deflate"),
+    ],
+    ids=["br", "compress", "three-stacked", "corrupt-gzip", "truncated-gzip", "corrupt-deflate"],
+)
+def test_undecodable_bodies_are_decode_errors(
+    http_server: ScriptedServer,
+    make_fetcher: Callable[..., Fetcher],
+    header: str,
+    body: bytes,
+    message: str,
+) -> None:
+    http_server.script("/odd", Reply(200, {"Content-Encoding": header}, body))
+    with pytest.raises(FetchError) as caught:
+        make_fetcher().fetch(http_server.url("/odd"))
+    assert caught.value.kind == "decode"
+    assert message in str(caught.value)
+
+
+def test_a_gzip_file_is_returned_as_sent_not_inflated(
+    http_server: ScriptedServer, make_fetcher: Callable[..., Fetcher]
+) -> None:
+    archive = zeros_compressed(32 * 1024 * 1024)
+    http_server.script("/feed.gz", Reply(200, {"Content-Type": "application/gzip"}, archive))
+    fetched = make_fetcher(max_response_bytes=1024 * 1024).fetch(http_server.url("/feed.gz"))
+    assert fetched.content == archive
+    # Nothing downstream inflates it either: it is not a feed.
+    with pytest.raises(FeedParseError) as caught:
+        feeds.parse(fetched.content, url=fetched.url, headers=fetched.headers)
+    assert caught.value.reason == "malformed-feed"
+
+
+def test_full_text_pages_are_limited_the_same_way(
+    http_server: ScriptedServer, make_fetcher: Callable[..., Fetcher]
+) -> None:
+    bomb = gzip.compress(zeros_compressed(64 * 1024 * 1024))
+    http_server.script("/page", Reply(200, {"Content-Encoding": "gzip, gzip"}, bomb))
+    page = (
+        b"<html><body><article><p>"
+        + b"Le traite est signe. " * 60
+        + b"</p></article></body></html>"
+    )
+    http_server.script(
+        "/ok",
+        Reply(200, {"Content-Encoding": "gzip", "Content-Type": "text/html"}, gzip.compress(page)),
+    )
+    fetcher = make_fetcher(max_response_bytes=1024 * 1024)
+    assert (
+        peak_bytes(lambda: fulltext.extract(fetcher, http_server.url("/page"))) < 16 * 1024 * 1024
+    )
+    assert fulltext.extract(fetcher, http_server.url("/page")) is None
+    text = fulltext.extract(fetcher, http_server.url("/ok"))
+    assert text is not None
+    assert "Le traite est signe." in text

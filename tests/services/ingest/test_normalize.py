@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import calendar
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
 from hypothesis import given, settings
@@ -52,7 +54,26 @@ def test_plain_text_with_entities_and_mojibake_is_repaired() -> None:
         ("yesterday-ish", None),
         ("", None),
         (None, None),
-        ("0001-01-01T00:00:00Z", None),
+        ("0001-01-01T00:00:00+01:00", None),
+        # Out of range is unreadable, never shifted to a neighbouring date.
+        ("2026-02-30T10:00:00Z", None),
+        ("2026-13-01T10:00:00Z", None),
+        ("2026-01-01T24:00:00Z", None),
+        ("2026-01-01T10:00:00+25:00", None),
+        ("Mon, 01 Jan 2026 10:00:00 +2500", None),
+        ("Mon, 31 Feb 2026 10:00:00 GMT", None),
+        ("Sun, 13 Dec 2026 25:61:00 GMT", None),
+        ("Mon, 01 Jan 2026 10:00:60 GMT", None),
+        ("30/02/2026", None),
+        ("0000-01-01T00:00:00Z", None),
+        ("Sat, 01 Jan 0000 00:00:00 GMT", None),  # not year 2000
+        ("9999-12-31T23:59:59-01:00", None),
+        ("2" * 10_000, None),
+        # Reduced precision and other forms feedparser knows are still read.
+        ("2026-11", datetime(2026, 11, 1, tzinfo=UTC)),
+        ("Sun Nov  6 08:49:37 1994", datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)),
+        ("2026-11-24T09:15:00-0800", datetime(2026, 11, 24, 17, 15, tzinfo=UTC)),
+        ("1970-01-01T00:00:00Z", datetime(1970, 1, 1, tzinfo=UTC)),  # plausible: not its call
     ],
 )
 def test_parse_date(text: str | None, expected: datetime | None) -> None:
@@ -65,6 +86,52 @@ def test_parse_date(text: str | None, expected: datetime | None) -> None:
 )
 def test_language_tag(value: str, expected: str | None) -> None:
     assert language_tag(value) == expected
+
+
+aware_datetimes = st.datetimes(
+    min_value=datetime(1000, 1, 1),
+    max_value=datetime(9000, 12, 31),
+    timezones=st.just(UTC),
+).map(lambda d: d.replace(microsecond=0))
+
+
+@given(aware_datetimes)
+def test_a_valid_date_reads_back_as_itself(when: datetime) -> None:
+    assert parse_date(when.isoformat()) == when
+    assert parse_date(format_datetime(when)) == when  # RFC 2822
+
+
+@given(
+    year=st.integers(1000, 9999),
+    month=st.integers(0, 99),
+    day=st.integers(0, 99),
+    hour=st.integers(0, 99),
+    minute=st.integers(0, 99),
+    offset=st.integers(0, 99),
+)
+def test_a_date_with_a_field_out_of_range_is_unreadable(
+    year: int, month: int, day: int, hour: int, minute: int, offset: int
+) -> None:
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:00+{offset:02d}:00"
+    valid = (
+        1 <= month <= 12
+        and 1 <= day <= calendar.monthrange(year, month)[1]
+        and hour <= 23
+        and minute <= 59
+        and offset <= 23
+    )
+    expected = (
+        datetime(year, month, day, hour, minute, tzinfo=timezone(timedelta(hours=offset)))
+        if valid
+        else None
+    )
+    assert parse_date(text) == expected
+
+
+@given(st.text(max_size=60))
+def test_parse_date_never_raises(text: str) -> None:
+    result = parse_date(text)
+    assert result is None or result.tzinfo is UTC
 
 
 _PIECES = st.sampled_from([*"ab é", "\n", "\t", "\xa0", "\r", "<p>", "</p>", "&amp;", "\u200b"])
