@@ -34,6 +34,7 @@ class Reason(StrEnum):
     INVALID_JSON = "invalid-json"  # not JSON (a file line, a push body)
     INVALID_UTF8 = "invalid-utf8"  # bytes that are not UTF-8
     INVALID_FIELD = "invalid-field"  # a field of the wrong type or out of its bounds
+    FIELD_TOO_LONG = "field-too-long"  # a URL, GUID, source... longer than the index can take
     INVALID_URL = "invalid-url"  # a URL that is not an http(s) URL
     INVALID_ENTRY = "invalid-entry"  # a feed entry that cannot become an article
     EMPTY_ARTICLE = "empty-article"  # neither title nor text
@@ -45,6 +46,7 @@ class Reason(StrEnum):
     EMPTY_FEED = "empty-feed"  # a feed document with no content
     MALFORMED_FEED = "malformed-feed"  # not well-formed XML, or not RSS/Atom/JSON Feed
     XML_ENTITIES = "xml-entities"  # a DTD or entity declaration (XML bombs) refused
+    FEED_TOO_DEEP = "feed-too-deep"  # elements nested deeper than a feed ever needs
     # any stage
     INVALID_ARTICLE = "invalid-article"  # a record that does not match the stage's contract
     TOO_LARGE = "too-large"  # bigger than the next topic's max.message.bytes allows

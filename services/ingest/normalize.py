@@ -228,6 +228,31 @@ def _fields_in_range(text: str) -> bool:
     return offset is None or (int(offset.group(1)) <= 23 and int(offset.group(2)) <= 59)
 
 
+def _read_date(text: str) -> datetime | None:
+    """The first reading of ``text`` that a parser accepts: ISO 8601, RFC 822, day-first
+    numeric forms, then feedparser's many localised forms (W3C-DTF, RFC 822 variants)."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    for fmt in _DAY_FIRST:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    try:
+        struct = feedparser_date(text)
+        if struct is None:
+            return None
+        return datetime.fromtimestamp(calendar.timegm(struct), UTC)
+    except (ValueError, OverflowError, OSError, TypeError):
+        return None
+
+
 def parse_date(value: str | None) -> datetime | None:
     """Any common feed/article date -> aware UTC datetime, or None when unreadable.
 
@@ -241,30 +266,9 @@ def parse_date(value: str | None) -> datetime | None:
     text = value.strip()
     if len(text) > 200 or not _fields_in_range(text):  # no date is longer
         return None
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            parsed = None
+    parsed = _read_date(text)
     if parsed is None:
-        for fmt in _DAY_FIRST:
-            try:
-                parsed = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-    if parsed is None:
-        # W3C-DTF, RFC 822 variants, many localised forms
-        try:
-            struct = feedparser_date(text)
-            if struct is None:
-                return None
-            parsed = datetime.fromtimestamp(calendar.timegm(struct), UTC)
-        except (ValueError, OverflowError, OSError, TypeError):
-            return None
+        return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         parsed = parsed.replace(tzinfo=UTC)
     try:

@@ -113,7 +113,7 @@ def test_versions_win_and_replays_are_no_ops(settings: IndexerSettings, es: Elas
     drain(indexer)
     es.indices.refresh(index=settings.names.read_alias)
     assert es.count(index=settings.names.read_alias)["count"] == 2
-    doc = es.get(index=settings.names.monthly_index(PUBLISHED), id=v1.id)
+    doc = es.get(index=settings.names.article_index(PUBLISHED, datetime.now(UTC)), id=v1.id)
     assert doc["_version"] == 2
     assert doc["_source"]["body"] == "Le traité a été amendé."
     assert doc["_source"]["body_fr"] == "Le traité a été amendé."
@@ -184,7 +184,9 @@ def test_batches_written_concurrently_commit_in_order(
     drain(indexer)
     es.indices.refresh(index=concurrent.names.read_alias)
     assert es.count(index=concurrent.names.read_alias)["count"] == 120
-    doc = es.get(index=concurrent.names.monthly_index(PUBLISHED), id=enriched(0).id)
+    doc = es.get(
+        index=concurrent.names.article_index(PUBLISHED, datetime.now(UTC)), id=enriched(0).id
+    )
     assert (doc["_version"], doc["_source"]["body"]) == (3, "Version 3.")
     letters = read_all(kafka_settings, concurrent.names.dead_letter_topic)
     assert [DeadLetter.model_validate_json(r.value).reason for r in letters] == ["es-rejected"]
@@ -262,5 +264,5 @@ def test_new_version_in_another_month_replaces_the_old_copy(
     es.indices.refresh(index=settings.names.read_alias)
     hits = es.search(index=settings.names.read_alias, version=True)["hits"]["hits"]
     assert [(h["_index"], h["_version"]) for h in hits] == [
-        (settings.names.monthly_index(moved.published_at), 2)
+        (settings.names.article_index(moved.published_at, datetime.now(UTC)), 2)
     ]
