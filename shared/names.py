@@ -47,6 +47,22 @@ class Names:
         return f"{self.namespace}.dead-letter"
 
     @property
+    def feeds_topic(self) -> str:
+        """The feed list (compacted): key = feed id, value = its settings, tombstone = removed."""
+        return f"{self.namespace}.feeds"
+
+    @property
+    def feed_state_topic(self) -> str:
+        """Poll state per feed (compacted, co-partitioned with the feed list): ETag,
+        Last-Modified, failures, backoff, disabled."""
+        return f"{self.namespace}.feed-state"
+
+    @property
+    def poller_group(self) -> str:
+        """Pollers share the feed list's partitions through this group."""
+        return f"{self.namespace}.pollers"
+
+    @property
     def dedup_group(self) -> str:
         """The dedup stage's consumer group (and faust app id: its table's changelog topic is
         ``<group>-<table>-changelog``)."""
