@@ -33,6 +33,7 @@ def setup() -> None:
 
 def build() -> typer.Typer:
     from services.audit.cli import audit_command, dead_letters_command, replay_command
+    from services.dedup.cli import dedup
     from services.enrich.cli import enrich
     from services.indexer.cli import index
     from services.infra.cli import app as infra
@@ -54,6 +55,7 @@ def build() -> typer.Typer:
     root.add_typer(lag, name="lag")
     root.add_typer(search_app, name="search")
     root.command("setup")(setup)
+    root.command("dedup")(dedup)
     root.command("enrich")(enrich)
     root.command("index")(index)
     root.command("audit")(audit_command)

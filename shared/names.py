@@ -37,8 +37,13 @@ class Names:
             )
 
     @property
+    def incoming_topic(self) -> str:
+        """Articles as ingest accepted them, before dedup; key = article id."""
+        return f"{self.namespace}.articles.incoming"
+
+    @property
     def raw_topic(self) -> str:
-        """Raw articles as published by ingest; key = article id."""
+        """New and changed articles, versioned by the dedup stage; key = article id."""
         return f"{self.namespace}.articles.raw"
 
     @property
@@ -50,6 +55,32 @@ class Names:
     def dead_letter_topic(self) -> str:
         """Records any stage could not process, with the reason (see ``shared.deadletter``)."""
         return f"{self.namespace}.dead-letter"
+
+    @property
+    def feeds_topic(self) -> str:
+        """The feed list (compacted): key = feed id, value = its settings, tombstone = removed."""
+        return f"{self.namespace}.feeds"
+
+    @property
+    def feed_state_topic(self) -> str:
+        """Poll state per feed (compacted, co-partitioned with the feed list): ETag,
+        Last-Modified, failures, backoff, disabled."""
+        return f"{self.namespace}.feed-state"
+
+    @property
+    def poller_group(self) -> str:
+        """Pollers share the feed list's partitions through this group."""
+        return f"{self.namespace}.pollers"
+
+    @property
+    def dedup_group(self) -> str:
+        """The dedup stage's consumer group (and faust app id: its table's changelog topic is
+        ``<group>-<table>-changelog``)."""
+        return f"{self.namespace}.dedup"
+
+    @property
+    def dedup_table(self) -> str:
+        return "seen"
 
     @property
     def enrich_group(self) -> str:

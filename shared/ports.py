@@ -11,6 +11,7 @@ INDEXER = 8001  # /metrics, /healthz
 POLL = 8002  # feed poller: /metrics
 SEARCH = 8080  # search API and page
 ENRICH = 6066  # faust web: /metrics
+DEDUP = 6067  # faust web: /metrics
 LAG = 9308  # lag exporter: /metrics
 
 DEFAULT_HOST = "127.0.0.1"  # loopback unless told otherwise; 0.0.0.0 in containers

@@ -1,0 +1,3 @@
+from services.dedup.cli import main
+
+main()
