@@ -176,9 +176,11 @@ class _Budget:
     terms: int = 0
     prefixes: int = 0
     open_at: list[int] = field(default_factory=list)
-    previous: Token | None = None
+    last: Token | None = None  # the last token taken...
+    previous: Token | None = None  # ... and the one before it
 
     def take(self, token: Token) -> None:
+        self.previous, self.last = self.last, token
         kind = token.type
         if kind == "LPAR":
             self.open_at.append(_at(token))
@@ -201,7 +203,10 @@ class _Budget:
             len(token.value) > 4 or int(token.value[1:]) > self.limits.max_slop
         ):
             self._over(token, f"a proximity can be at most ~{self.limits.max_slop}")
-        self.previous = token
+
+    def before(self, token: Token) -> Token | None:
+        """The token that came before ``token`` (taken already, or refused before it was)."""
+        return self.previous if token is self.last else self.last
 
     def _words(self, token: Token, count: int) -> None:
         self.terms += count
@@ -226,7 +231,7 @@ class _Budget:
 def _unexpected(text: str, token: Token, expected: set[str], budget: _Budget) -> QuerySyntaxError:
     words = [word for kind, word in _WORDS.items() if kind in expected]
     listed = _listing([w for w in words if w not in ("-", "+")])
-    after = budget.previous
+    after = budget.before(token)
     if token.type == "$END":
         if budget.open_at and "a closing parenthesis" in words:
             message = f"the parenthesis at position {budget.open_at[-1]} is never closed"
