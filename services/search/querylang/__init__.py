@@ -18,7 +18,7 @@ Syntax
     ( ... )          grouping
     title:x body:x   x in titles / in bodies and summaries; title:(war OR peace) for a group
     source:lemonde.fr  lang:fr  author:"Jane Doe"  person:"Vladimir Putin"  org:OPEC
-    place:Paris      exact values (keyword fields), case-insensitive for names
+    place:Paris      exact values (keyword fields); names ignore the case of ASCII letters
     entity:"Vladimir Putin"  entity:geonames:524901  entity:Q7747
                      an entity by canonical name (any kind) or by id
 

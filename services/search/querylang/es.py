@@ -10,8 +10,9 @@ option below is a constant of this module, picked by the node's type and its ``s
 - Prefix: ``multi_match`` type phrase_prefix over the folded fields only (lower-cased and
   accent-folded by Elasticsearch, never stemmed: a prefix of a stem is no prefix of the word),
   at most ``PREFIX_MAX_EXPANSIONS`` words per prefix.
-- Keyword fields: ``term`` clauses in filter context (no scoring); names (authors, entities) match
-  whatever their case, ids exactly.
+- Keyword fields: ``term`` clauses in filter context (no scoring); names (authors, entities)
+  ignore the case of ASCII letters (``case_insensitive``: Elasticsearch folds no other), ids and
+  sources match exactly (the ``source`` normalizer lower-cases both sides).
 """
 
 from __future__ import annotations
