@@ -173,3 +173,15 @@ def test_indices_made_before_a_field_was_added_learn_it(es: Elasticsearch, names
     ensure_index(es, names, now)  # what every service does at start-up
     for target in (index, old_index):
         es.index(index=target, id="a", document={"id": "a", "published_raw": "x"}, refresh=True)
+
+
+@pytest.mark.integration
+def test_indices_get_a_replica_when_the_cluster_has_a_second_node(
+    es: Elasticsearch, names: Names
+) -> None:
+    """``auto_expand_replicas: 0-1``: green on one node, one replica as soon as there are two."""
+    index = ensure_index(es, names, datetime.now(UTC))
+    settings = es.indices.get_settings(index=index)[index]["settings"]["index"]
+    assert settings["auto_expand_replicas"] == "0-1"
+    health = es.cluster.health(index=index, wait_for_status="green", timeout="10s")
+    assert health["status"] == "green"
