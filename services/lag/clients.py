@@ -5,10 +5,11 @@
 - ``commits``: a consumer without a group tailing ``__consumer_offsets`` (None when disabled).
 
 Opening fails fast (``connect_timeout_s``) with ``KafkaUnavailableError`` when no broker answers.
-A plain TCP connection is tried first: kafka-python 3.0 leaves a running IO thread and an open
-socket behind each client whose bootstrap fails, which an exporter retrying every few seconds
-through a Kafka outage would pile up. The admin client is opened after the reader, once a broker
-is known to answer, because it keeps kafka-python's 30 s bootstrap wait.
+A plain TCP connection is tried first (``shared.kafka.reachable``): kafka-python 3.0 leaves a
+running IO thread and an open socket behind each client whose bootstrap fails, which an exporter
+retrying every few seconds through a Kafka outage would pile up. The admin client is opened
+after the reader, once a broker is known to answer, because it keeps kafka-python's 30 s
+bootstrap wait.
 
 The admin client does not decode the members' subscriptions (``GroupAdmin``): the monitor needs
 only their assignments, and faust's subscriptions do not decode as kafka-python expects.
@@ -16,7 +17,6 @@ only their assignments, and faust's subscriptions do not decode as kafka-python 
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from kafka.errors import KafkaError
 
 from services.lag.errors import KafkaUnavailableError
 from services.lag.settings import LagSettings
-from shared.kafka import make_consumer
+from shared.kafka import make_consumer, reachable
 from shared.settings import KafkaSettings
 
 # Timestamps need one record per partition; the broker still returns one whole batch when it is
@@ -72,19 +72,8 @@ class Clients:
                 client.close()
 
 
-def _reachable(kafka: KafkaSettings, timeout_s: float) -> bool:
-    for server in kafka.servers:
-        host, _, port = server.rpartition(":")
-        try:
-            with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout_s):
-                return True
-        except (OSError, ValueError):
-            continue
-    return False
-
-
 def open_clients(settings: LagSettings) -> Clients:
-    if not _reachable(settings.kafka, settings.connect_timeout_s):
+    if not reachable(settings.kafka, settings.connect_timeout_s):
         servers = settings.kafka.bootstrap_servers
         raise KafkaUnavailableError(
             f"cannot reach Kafka at {servers}: no broker accepts connections"

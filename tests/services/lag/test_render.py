@@ -146,7 +146,8 @@ def test_nothing_is_cut_mid_word_at_80_or_160_columns(width: int) -> None:
     # Each topic is a heading, named once (besides the group's reason naming a partition).
     for topic in ("test-fc8b03dd7eb5.articles.raw", "test-fc8b03dd7eb5.articles.enriched"):
         assert sum(line.strip() == topic for line in lines) == 1
-    assert "1,234,567" in text and "72.0m" in text
+    assert "1,234,567" in text
+    assert "72.0m" in text
 
 
 def test_more_columns_when_there_is_room() -> None:
