@@ -82,7 +82,7 @@ def _print_status(statuses: list[runner.ServerStatus], logs_dir: Path, as_json: 
         table.add_row(s.name, s.version, str(s.pid or "-"), s.address, health)
     out = Console()
     out.print(table)
-    out.print(_logs_footer((path for s in statuses for path in s.logs), logs_dir))
+    out.print(_logs_footer((path for s in statuses for path in s.logs), logs_dir), end="\n\n")
 
 
 @app.command()
