@@ -1,6 +1,8 @@
 """The `newswire` command: a thin dispatcher to each app's own CLI.
 
-Exit codes: 0 success; 1 failure (the message says why); 2 bad usage.
+Every command ends with a code of the one table in the README and ``shared.errors.ExitCode``:
+0 done, 1 the answer is "no" (or some work failed), 2 bad usage or settings, 3 Kafka or
+Elasticsearch unreachable. ``setup``: 0 done, 2 bad settings, 3 a server unreachable.
 """
 
 from __future__ import annotations
@@ -9,26 +11,52 @@ from datetime import UTC, datetime
 
 import typer
 
+from shared.errors import ExitCode
 from shared.logging import configure_logging
 
 
-def setup() -> None:
-    """Create the topics and the index template, monthly index and aliases (idempotent)."""
+def _setup() -> None:
     from shared.elasticsearch import make_client
+    from shared.errors import UnavailableError
     from shared.index import ensure_index
-    from shared.kafka import ensure_topics
+    from shared.kafka import ensure_topics, reachable
     from shared.settings import ElasticsearchSettings, KafkaSettings, NamespaceSettings
 
     names = NamespaceSettings().names
-    kafka = KafkaSettings()
+    kafka, es = KafkaSettings(), ElasticsearchSettings()
+    if not reachable(kafka, kafka.request_timeout_ms / 1000):
+        raise UnavailableError(f"cannot reach Kafka at {kafka.bootstrap_servers}")
     created = ensure_topics(kafka, names.topics())
     typer.echo(f"topics: {', '.join(names.topics())} ({len(created)} created)")
-    client = make_client(ElasticsearchSettings())
+    client = make_client(es)
     try:
         index = ensure_index(client, names, datetime.now(UTC))
     finally:
         client.close()
     typer.echo(f"index: {index} (write alias {names.write_alias}, read alias {names.read_alias})")
+
+
+def setup() -> None:
+    """Create the topics and the index template, monthly index and aliases (idempotent)."""
+    from elastic_transport import TransportError
+    from kafka.errors import KafkaError
+    from pydantic import ValidationError
+    from rich.console import Console
+
+    from shared.errors import NewswireError
+
+    code, why = ExitCode.OK, ""
+    try:
+        _setup()
+    except NewswireError as exc:
+        code, why = exc.exit_code, str(exc)
+    except ValidationError as exc:
+        code, why = ExitCode.USAGE, f"invalid settings: {exc}"
+    except (KafkaError, TransportError) as exc:
+        code, why = ExitCode.UNAVAILABLE, f"{type(exc).__name__}: {exc}"
+    if code is not ExitCode.OK:
+        Console(stderr=True).print(f"[red]setup failed:[/red] {why}", highlight=False)
+        raise typer.Exit(int(code))
 
 
 def build() -> typer.Typer:

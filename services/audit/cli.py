@@ -1,29 +1,80 @@
-"""`newswire audit`: do the stages balance? Exit codes: 0 balanced; 1 imbalance (ids listed);
-2 cannot reach Kafka or Elasticsearch."""
+"""`newswire audit`, `newswire dead-letters`, `newswire replay`.
+
+Exit codes (the README's one table, ``shared.errors.ExitCode``):
+
+- audit: 0 balanced; 1 imbalance (the ids are listed); 2 bad usage or settings; 3 Kafka or
+  Elasticsearch unreachable;
+- dead-letters: 0 listed or re-published; 2 bad usage (``--republish`` without ``--stage enrich``
+  or ``indexer``); 3 Kafka unreachable, or it did not acknowledge some re-published payloads
+  (named);
+- replay: 0 offsets reset; 1 the group still has live members; 2 bad usage (stage, ``--since``,
+  no such topic); 3 Kafka unreachable.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated
 
 import typer
+from kafka import KafkaConsumer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
+from services.audit.errors import UNREACHABLE
 from services.audit.reconcile import AuditReport, audit
+from shared.deadletter import DeadLetter
 from shared.elasticsearch import make_client
-from shared.kafka import make_consumer
+from shared.errors import ExitCode, NewswireError, UnavailableError, UsageError
+from shared.kafka import make_consumer, reachable
+from shared.names import Names
 from shared.settings import ElasticsearchSettings, KafkaSettings, NamespaceSettings
 
 console = Console(stderr=True)
+STAGES = ("ingest", "enrich", "indexer")
+AUDIT_RECHECK_S = 2.0
 
 
-def _run() -> AuditReport:
-    names = NamespaceSettings().names
-    kafka = KafkaSettings()
-    es = make_client(ElasticsearchSettings())
-    consumer = make_consumer(kafka, None, client_id=f"{kafka.client_id}-audit")
+@contextmanager
+def _ending(what: str) -> Iterator[None]:
+    """What ends a command early becomes its message and its exit code (``shared.errors``)."""
+    try:
+        yield
+    except NewswireError as exc:
+        code, message = exc.exit_code, str(exc)
+    except ValidationError as exc:
+        code, message = ExitCode.USAGE, f"invalid settings: {exc}"
+    except UNREACHABLE as exc:
+        code, message = ExitCode.UNAVAILABLE, f"{type(exc).__name__}: {exc}"
+    else:
+        return
+    console.print(f"[red]{what}:[/red] {message}", highlight=False)
+    raise typer.Exit(int(code))
+
+
+def _consumer(kafka: KafkaSettings, purpose: str) -> KafkaConsumer:
+    # Opened before any other client, and given up after one request timeout: a broker that is
+    # not there is said in seconds (kafka-python's own bootstrap wait is 30 s, the admin's too).
+    if not reachable(kafka, kafka.request_timeout_ms / 1000):
+        raise UnavailableError(f"cannot reach Kafka at {kafka.bootstrap_servers}")
+    return make_consumer(
+        kafka,
+        None,
+        client_id=f"{kafka.client_id}-{purpose}",
+        bootstrap_timeout_ms=kafka.request_timeout_ms,
+    )
+
+
+def _run(names: Names, kafka: KafkaSettings, es_settings: ElasticsearchSettings) -> AuditReport:
+    consumer = _consumer(kafka, "audit")
+    es = make_client(es_settings)
     try:
         return audit(consumer, es, names)
     finally:
@@ -31,47 +82,85 @@ def _run() -> AuditReport:
         es.close()
 
 
+def _print_report(report: AuditReport) -> None:
+    table = Table(title="newswire audit")
+    table.add_column("stage")
+    table.add_column("articles", justify="right", no_wrap=True)
+    table.add_row("raw (entered)", f"{report.raw_ids} ({report.raw_records} records)")
+    table.add_row("enriched", str(report.enriched_ids))
+    table.add_row("indexed", str(report.indexed_ids))
+    for stage, count in sorted(report.dead_letters.items()):
+        table.add_row(f"dead letters: {stage}", str(count))
+    table.add_row("inputs rejected at ingest", str(report.inputs_rejected_at_ingest))
+    Console().print(table)
+    for label, ids in (
+        ("missing (neither indexed nor dead-lettered)", report.missing),
+        ("indexed more than once", report.duplicated),
+        ("indexed at an older version", report.stale),
+    ):
+        if ids:
+            console.print(f"[red]{label}: {len(ids)}[/red]")
+            for article_id in ids[:50]:
+                console.print(f"  {article_id}")
+    console.print("[green]balanced[/green]" if report.balanced else "[red]NOT balanced[/red]")
+
+
 def audit_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     wait: Annotated[
-        float, typer.Option(help="Seconds to keep re-checking while in-flight articles land.")
+        float,
+        typer.Option(min=0, help="Seconds to keep re-checking while in-flight articles land."),
     ] = 0.0,
 ) -> None:
     """Reconcile raw, enriched, dead-letter topics and the index by article id."""
     deadline = time.monotonic() + wait
-    try:
-        report = _run()
+    with _ending("audit failed"):
+        names, kafka, es = NamespaceSettings().names, KafkaSettings(), ElasticsearchSettings()
+        report = _run(names, kafka, es)
         while not report.balanced and time.monotonic() < deadline:
-            time.sleep(2)
-            report = _run()
-    except Exception as exc:  # any connection failure: say so, exit 2
-        console.print(f"[red]audit failed:[/red] {exc}")
-        raise typer.Exit(2) from exc
+            time.sleep(AUDIT_RECHECK_S)
+            report = _run(names, kafka, es)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
-        table = Table(title="newswire audit")
-        table.add_column("stage")
-        table.add_column("articles", justify="right")
-        table.add_row("raw (entered)", f"{report.raw_ids} ({report.raw_records} records)")
-        table.add_row("enriched", str(report.enriched_ids))
-        table.add_row("indexed", str(report.indexed_ids))
-        for stage, count in sorted(report.dead_letters.items()):
-            table.add_row(f"dead letters: {stage}", str(count))
-        table.add_row("inputs rejected at ingest", str(report.inputs_rejected_at_ingest))
-        Console().print(table)
-        for label, ids in (
-            ("missing (neither indexed nor dead-lettered)", report.missing),
-            ("indexed more than once", report.duplicated),
-            ("indexed at an older version", report.stale),
-        ):
-            if ids:
-                console.print(f"[red]{label}: {len(ids)}[/red]")
-                for article_id in ids[:50]:
-                    console.print(f"  {article_id}")
-        console.print("[green]balanced[/green]" if report.balanced else "[red]NOT balanced[/red]")
+        _print_report(report)
     if not report.balanced:
-        raise typer.Exit(1)
+        raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _print_letters(found: list[DeadLetter], shown: list[DeadLetter]) -> None:
+    """One heading line per letter and its error below, so that nothing is cut at 80 columns."""
+    out = Console()
+    out.print(f"dead letters ({len(found)} matching, last {len(shown)} shown)", style="bold")
+    for letter in shown:
+        where = letter.source or ""
+        if letter.topic is not None:
+            where += f" {letter.topic}[{letter.partition}]@{letter.offset}"
+        heading = Text.assemble(
+            f"{letter.failed_at:%Y-%m-%d %H:%M:%S}  ",
+            (letter.stage, "bold"),
+            "  ",
+            (letter.reason, "yellow"),
+            f"  {where.strip()}",
+        )
+        out.print(heading)
+        out.print(Padding(Text(letter.error[:200], style="dim"), (0, 0, 0, 2)))
+
+
+def _republish(names: Names, kafka: KafkaSettings, stage: str | None, reason: str | None) -> None:
+    from services.audit import deadletters
+    from shared.kafka import make_producer
+
+    if stage not in ("enrich", "indexer"):
+        raise UsageError("--republish needs --stage enrich or --stage indexer")
+    consumer = _consumer(kafka, "dead-letters")
+    producer = make_producer(kafka)
+    try:
+        sent, skipped = deadletters.republish(consumer, producer, names, stage, reason)
+    finally:
+        producer.close()
+        consumer.close()
+    console.print(f"re-published {sent}; skipped {skipped} (payload truncated)")
 
 
 def dead_letters_command(
@@ -87,51 +176,30 @@ def dead_letters_command(
     """List dead letters (newest last), or re-publish them once the cause is fixed."""
     from services.audit import deadletters
 
-    names = NamespaceSettings().names
-    kafka = KafkaSettings()
-    consumer = make_consumer(kafka, None, client_id=f"{kafka.client_id}-dead-letters")
-    try:
+    with _ending("dead letters"):
+        if stage is not None and stage not in STAGES:
+            raise UsageError(f"--stage must be one of {', '.join(STAGES)}")
+        names, kafka = NamespaceSettings().names, KafkaSettings()
         if republish_:
-            from shared.kafka import make_producer
-
-            if stage is None:
-                console.print("[red]--republish needs --stage enrich or --stage indexer[/red]")
-                raise typer.Exit(2)
-            producer = make_producer(kafka)
-            try:
-                sent, skipped = deadletters.republish(consumer, producer, names, stage, reason)
-            except deadletters.RepublishError as exc:
-                console.print(
-                    f"[red]{exc}[/red] (the dead letters are kept: running again sends every "
-                    "matching one again, harmless as the services are idempotent)"
-                )
-                raise typer.Exit(1) from exc
-            finally:
-                producer.close()
-            console.print(f"re-published {sent}; skipped {skipped} (payload truncated)")
+            _republish(names, kafka, stage, reason)
             return
-        found = [letter for _r, letter in deadletters.letters(consumer, names, stage, reason)]
-    finally:
-        consumer.close()
+        consumer = _consumer(kafka, "dead-letters")
+        try:
+            found = [letter for _r, letter in deadletters.letters(consumer, names, stage, reason)]
+        finally:
+            consumer.close()
     shown = found[-limit:]
     if as_json:
         typer.echo(json.dumps([letter.model_dump(mode="json") for letter in shown], indent=2))
         return
-    table = Table(title=f"dead letters ({len(found)} matching, last {len(shown)} shown)")
-    for column in ("time", "stage", "reason", "source / where", "error"):
-        table.add_column(column, overflow="fold")
-    for letter in shown:
-        where = letter.source or ""
-        if letter.topic is not None:
-            where += f" {letter.topic}[{letter.partition}]@{letter.offset}"
-        table.add_row(
-            f"{letter.failed_at:%Y-%m-%d %H:%M:%S}",
-            letter.stage,
-            letter.reason,
-            where,
-            letter.error[:200],
-        )
-    Console().print(table)
+    _print_letters(found, shown)
+
+
+def _since(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise UsageError(f"--since: not an ISO date-time: {value!r}") from exc
 
 
 def replay_command(
@@ -141,32 +209,29 @@ def replay_command(
     ] = None,
 ) -> None:
     """Re-process a topic: reset the (stopped) group's offsets; restart the service after."""
-    from datetime import datetime
-
-    from services.audit.replay import GroupActiveError, reset_offsets
+    from services.audit.replay import reset_offsets
     from shared.kafka import make_admin
 
-    names = NamespaceSettings().names
-    groups = {
-        "indexer": (names.indexer_group, names.enriched_topic),
-        "enrich": (names.enrich_group, names.raw_topic),
-    }
-    if stage not in groups:
-        console.print("[red]stage must be indexer or enrich[/red]")
-        raise typer.Exit(2)
-    group, topic = groups[stage]
-    start = datetime.fromisoformat(since) if since else None
-    kafka = KafkaSettings()
-    admin = make_admin(kafka)
-    consumer = make_consumer(kafka, None)
-    try:
-        targets = reset_offsets(admin, consumer, group, topic, start)
-    except (GroupActiveError, ValueError) as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
-    finally:
-        consumer.close()
-        admin.close()
+    with _ending("replay"):
+        names = NamespaceSettings().names
+        groups = {
+            "indexer": (names.indexer_group, names.enriched_topic),
+            "enrich": (names.enrich_group, names.raw_topic),
+        }
+        if stage not in groups:
+            raise UsageError("stage must be indexer or enrich")
+        group, topic = groups[stage]
+        start = _since(since)
+        kafka = KafkaSettings()
+        consumer = _consumer(kafka, "replay")
+        try:
+            admin = make_admin(kafka)  # a broker answered the consumer: no 30 s wait here
+            try:
+                targets = reset_offsets(admin, consumer, group, topic, start)
+            finally:
+                admin.close()
+        finally:
+            consumer.close()
     for tp, offset in sorted(targets.items()):
         console.print(f"{group}: {tp.topic}[{tp.partition}] -> {offset}")
     console.print(f"start `newswire {'index' if stage == 'indexer' else 'enrich'}` to replay")

@@ -15,8 +15,10 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 
+from services.audit.errors import RepublishError
 from services.audit.reconcile import read_topic
 from shared.deadletter import DeadLetter
+from shared.errors import UsageError
 from shared.names import Names
 
 log = logging.getLogger(__name__)
@@ -32,10 +34,6 @@ def letters(
             continue
         if (stage is None or letter.stage == stage) and (reason is None or letter.reason == reason):
             yield record, letter
-
-
-class RepublishError(RuntimeError):
-    """Kafka did not acknowledge some re-published payloads."""
 
 
 def republish(
@@ -54,7 +52,7 @@ def republish(
     did not take (the dead letters stay where they are, so running again retries them).
     """
     if stage not in ("enrich", "indexer"):
-        raise ValueError("only enrich and indexer dead letters carry an article to re-publish")
+        raise UsageError("only enrich and indexer dead letters carry an article to re-publish")
     skipped = 0
     sent: list[tuple[DeadLetter, Any]] = []
     failed: list[str] = []
@@ -92,5 +90,7 @@ def republish(
             f"{acknowledged} re-published, but Kafka did not take {len(failed)} payload(s): "
             + "; ".join(failed[:20])
             + (f"; and {len(failed) - 20} more" if len(failed) > 20 else "")
+            + " (the dead letters are kept: running again sends every matching one again, "
+            "harmless as the services are idempotent)"
         )
     return acknowledged, skipped

@@ -11,9 +11,7 @@ from datetime import datetime
 
 from kafka import KafkaAdminClient, KafkaConsumer, OffsetAndMetadata, TopicPartition
 
-
-class GroupActiveError(RuntimeError):
-    pass
+from services.audit.errors import GroupActiveError, TopicMissingError
 
 
 def reset_offsets(
@@ -33,7 +31,7 @@ def reset_offsets(
         TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])
     ]
     if not partitions:
-        raise ValueError(f"topic {topic} does not exist")
+        raise TopicMissingError(f"topic {topic} does not exist")
     targets: dict[TopicPartition, int] = dict(consumer.beginning_offsets(partitions))
     if since is not None:
         found = consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})

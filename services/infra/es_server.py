@@ -18,7 +18,7 @@ from pathlib import Path
 
 from services.infra import analysis_plugin, fetch
 from services.infra.java import find_jdk
-from services.infra.processes import alive, tail
+from services.infra.processes import ServerPaths, alive, tail
 from services.infra.settings import InfraSettings
 
 log = logging.getLogger(__name__)
@@ -27,33 +27,16 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearch"
 
 
 @dataclass(frozen=True, slots=True)
-class EsPaths:
-    root: Path
-    home: Path
-    data: Path
-    logs: Path
+class EsPaths(ServerPaths):
+    SERVER_LOG = "newswire-local.log"  # <cluster name>.log
 
     @classmethod
     def of(cls, settings: InfraSettings) -> EsPaths:
-        root = settings.state_dir / "elasticsearch"
-        return cls(
-            root,
-            root / f"elasticsearch-{settings.es_version}",
-            root / "data",
-            settings.logs_dir / "elasticsearch",
-        )
+        return cls.under(settings, "elasticsearch", f"elasticsearch-{settings.es_version}")
 
     @property
     def pid_file(self) -> Path:
         return self.logs / "elasticsearch.pid"
-
-    @property
-    def server_log(self) -> Path:
-        return self.logs / "newswire-local.log"
-
-    @property
-    def stdout_log(self) -> Path:
-        return self.logs / "stdout.log"
 
 
 def _running_as_root() -> bool:

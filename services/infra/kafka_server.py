@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from services.infra import fetch
 from services.infra.java import find_jdk
-from services.infra.processes import alive, spawn, stop, tail
+from services.infra.processes import ServerPaths, port_open, spawn, stop, tail
 from services.infra.settings import InfraSettings
 
 log = logging.getLogger(__name__)
@@ -21,24 +20,14 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
 
 
 @dataclass(frozen=True, slots=True)
-class KafkaPaths:
-    home: Path
-    data: Path
-    logs: Path
-    config: Path
-
+class KafkaPaths(ServerPaths):
     @classmethod
     def of(cls, settings: InfraSettings) -> KafkaPaths:
-        home = settings.state_dir / "kafka"
-        return cls(home, home / "data", settings.logs_dir / "kafka", home / "server.properties")
+        return cls.under(settings, "kafka")
 
     @property
-    def server_log(self) -> Path:
-        return self.logs / "server.log"
-
-    @property
-    def stdout_log(self) -> Path:
-        return self.logs / "stdout.log"
+    def config(self) -> Path:
+        return self.root / "server.properties"
 
 
 def _java(settings: InfraSettings, libs: Path, paths: KafkaPaths, *args: str) -> list[str]:
@@ -96,14 +85,6 @@ def _format_storage(settings: InfraSettings, libs: Path, paths: KafkaPaths) -> N
         raise RuntimeError(f"formatting Kafka storage failed:\n{done.stdout}{done.stderr}")
 
 
-def port_open(port: int, timeout_s: float = 0.5) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s):
-            return True
-    except OSError:
-        return False
-
-
 def healthy(settings: InfraSettings) -> bool:
     """The broker answers a metadata request (not just an open port)."""
     if not port_open(settings.kafka_port):
@@ -154,7 +135,3 @@ def start(settings: InfraSettings) -> int:
         f"Kafka not healthy after {settings.start_timeout_s:.0f}s.\n"
         f"--- {paths.server_log} ---\n{tail(paths.server_log)}"
     )
-
-
-def is_running(pid: int | None, settings: InfraSettings) -> bool:
-    return alive(pid) and port_open(settings.kafka_port)

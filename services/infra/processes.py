@@ -1,4 +1,5 @@
-"""Process bookkeeping: the state file, liveness, and stopping a process group for good."""
+"""Process bookkeeping: where a server keeps its files, the state file, liveness, open ports,
+and stopping a process group for good."""
 
 from __future__ import annotations
 
@@ -6,10 +7,53 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
+
+from services.infra.settings import InfraSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPaths:
+    """A local server's files: ``<state>/<name>/`` (its data in ``data/``, its installation in
+    ``home``, the root itself unless told otherwise) and its logs in ``<state>/logs/<name>/``."""
+
+    root: Path
+    home: Path
+    logs: Path
+
+    SERVER_LOG: ClassVar[str] = "server.log"
+
+    @classmethod
+    def under(cls, settings: InfraSettings, name: str, home: str | None = None) -> Self:
+        root = settings.state_dir / name
+        return cls(root, root / home if home else root, settings.logs_dir / name)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def server_log(self) -> Path:
+        return self.logs / self.SERVER_LOG
+
+    @property
+    def stdout_log(self) -> Path:
+        """What the process writes before (or besides) its own logging."""
+        return self.logs / "stdout.log"
+
+
+def port_open(port: int, timeout_s: float = 0.5) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
 
 
 def alive(pid: int | None) -> bool:

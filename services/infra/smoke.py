@@ -1,6 +1,8 @@
 """`newswire infra smoke`: proves the running servers do what newswire needs, end to end.
 
-Uses a throw-away namespace (its own topic and index), removed afterwards.
+Uses a throw-away namespace (its own topic and index), removed afterwards. A server that does not
+answer raises ``UnavailableError`` (exit 3) before anything is tried; a round trip that fails
+raises ``CheckFailedError`` (exit 1).
 """
 
 from __future__ import annotations
@@ -8,8 +10,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from services.infra import es_server, kafka_server
 from services.infra.settings import InfraSettings
 from shared.elasticsearch import make_client
+from shared.errors import CheckFailedError, UnavailableError
 from shared.index import ensure_index
 from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer
 from shared.names import Names
@@ -62,5 +66,12 @@ def search_round_trip(settings: InfraSettings, names: Names) -> str:
 
 
 def run(settings: InfraSettings) -> list[str]:
+    if not kafka_server.healthy(settings):
+        raise UnavailableError(f"Kafka does not answer at {settings.kafka_bootstrap}")
+    if not es_server.healthy(settings):
+        raise UnavailableError(f"Elasticsearch does not answer at {settings.es_url}")
     names = Names(f"smoke-{uuid.uuid4().hex[:8]}")
-    return [kafka_round_trip(settings, names), search_round_trip(settings, names)]
+    try:
+        return [kafka_round_trip(settings, names), search_round_trip(settings, names)]
+    except Exception as exc:  # whatever broke the round trip: the servers do not do the job
+        raise CheckFailedError(f"{type(exc).__name__}: {exc}") from exc

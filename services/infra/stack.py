@@ -21,6 +21,7 @@ from pathlib import Path
 from services.infra import runner
 from services.infra.processes import alive, read_state, spawn, stop, tail, write_state
 from services.infra.settings import InfraSettings
+from shared import ports
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +30,41 @@ REPO = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True, slots=True)
 class ServiceSpec:
+    """A service as `newswire up` runs it: started with ``--port``, probed on that same port."""
+
     name: str
-    args: tuple[str, ...]  # after `python -c "from services.cli import main; main()"`
-    port: int
+    command: tuple[str, ...]  # after `python -c "from services.cli import main; main()"`
+    port_env: str  # the service's own port variable, honoured here too
+    default_port: int  # from shared.ports, as the service's settings default
     health_path: str
+
+    @property
+    def port(self) -> int:
+        return int(os.environ.get(self.port_env) or self.default_port)
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return (*self.command, "--port", str(self.port))
+
+    @property
+    def url(self) -> str:
+        return f"http://{ports.DEFAULT_HOST}:{self.port}"
 
 
 SERVICES = (
-    ServiceSpec("enrich", ("enrich", "--web-port", "6066"), 6066, "/metrics"),
-    ServiceSpec("indexer", ("index",), 8001, "/metrics"),
-    ServiceSpec("ingest-api", ("ingest", "serve", "--port", "8000"), 8000, "/healthz"),
-    ServiceSpec("search", ("search", "serve", "--port", "8080"), 8080, "/healthz"),
-    ServiceSpec("lag", ("lag", "serve", "--port", "9308"), 9308, "/metrics"),
+    ServiceSpec("enrich", ("enrich",), "NEWSWIRE_ENRICH_PORT", ports.ENRICH, "/metrics"),
+    ServiceSpec("indexer", ("index",), "NEWSWIRE_INDEXER_PORT", ports.INDEXER, "/metrics"),
+    ServiceSpec(
+        "ingest-api", ("ingest", "serve"), "NEWSWIRE_INGEST_PORT", ports.INGEST, "/healthz"
+    ),
+    ServiceSpec("search", ("search", "serve"), "NEWSWIRE_SEARCH_PORT", ports.SEARCH, "/healthz"),
+    ServiceSpec("lag", ("lag", "serve"), "NEWSWIRE_LAG_PORT", ports.LAG, "/metrics"),
 )
+
+
+def service(name: str) -> ServiceSpec:
+    (spec,) = [s for s in SERVICES if s.name == name]
+    return spec
 
 
 def _stack_file(settings: InfraSettings) -> Path:
@@ -65,7 +88,6 @@ def environment(settings: InfraSettings) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", settings.kafka_bootstrap)
     env.setdefault("NEWSWIRE_ES_URL", settings.es_url)
-    env.setdefault("NEWSWIRE_INDEXER_METRICS_PORT", "8001")
     env.setdefault("NEWSWIRE_INGEST_STATE_DIR", str(settings.state_dir / "ingest"))
     env.setdefault("NEWSWIRE_ENRICH_DATA_DIR", str(settings.state_dir / "enrich"))
     env["NEWSWIRE_INGEST_API_KEY"] = api_key(settings)
@@ -78,9 +100,9 @@ def _newswire(*args: str) -> list[str]:
 
 
 def _healthy(spec: ServiceSpec) -> bool:
-    url = f"http://127.0.0.1:{spec.port}{spec.health_path}"
+    url = f"{spec.url}{spec.health_path}"
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (http, loopback)
             return bool(response.status == 200)
     except OSError:
         return False
@@ -136,7 +158,7 @@ def status(settings: InfraSettings) -> dict[str, dict[str, object]]:
             "pid": pid if alive(pid) else None,
             "running": alive(pid),
             "healthy": _healthy(spec),
-            "url": f"http://127.0.0.1:{spec.port}",
+            "url": spec.url,
             "log": current.get("log", str(settings.logs_dir / f"{spec.name}.log")),
         }
     return result

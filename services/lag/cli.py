@@ -8,18 +8,15 @@ Without ``--group`` the namespace's enrich and indexer groups are watched. ``--i
 time between refreshes: 1 s between one-shot ``--samples``, else ``NEWSWIRE_LAG_REFRESH_INTERVAL_S``
 (5 s).
 
-Exit codes: 0 no group in an error status (OK or WARN); 1 a group is STOP, STALL or REWIND (or
-the exporter cannot bind its port); 2 bad usage or settings, or Kafka cannot be reached.
-``--watch`` and ``serve`` run until SIGINT/SIGTERM, then exit 0.
+Exit codes (the README's one table, ``shared.errors.ExitCode``): 0 every group OK or WARN; 1 a
+group is STOP, STALL or REWIND, or ``serve`` cannot listen on its address; 2 bad usage or
+settings; 3 Kafka cannot be reached. ``--watch`` and ``serve`` run until SIGINT/SIGTERM, then
+exit 0; ``serve`` keeps serving while Kafka is away (``newswire_lag_refresh_ok`` says so).
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -30,10 +27,14 @@ from rich.text import Text
 
 from services.lag import render
 from services.lag.errors import KafkaUnavailableError
-from services.lag.exporter import serve as serve_metrics
+from services.lag.exporter import Exporter
+from services.lag.metrics import LagMetrics
 from services.lag.models import LagReport
 from services.lag.monitor import Monitor
 from services.lag.settings import LagSettings
+from shared import ports
+from shared.errors import ExitCode, NewswireError
+from shared.lifecycle import Lifecycle
 
 app = typer.Typer(help="Consumer lag: offsets, lag in messages and seconds, status, metrics.")
 console = Console(stderr=True)
@@ -71,25 +72,12 @@ def _settings(overrides: dict[str, Any]) -> LagSettings:
         return LagSettings(**overrides)
     except ValidationError as exc:
         console.print(f"[red]invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise typer.Exit(int(ExitCode.USAGE)) from exc
 
 
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT and SIGTERM set ``stop`` instead of interrupting; the old handlers come back after."""
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:
-        signal.signal(sig, lambda *_: stop.set())
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _unreachable(exc: KafkaUnavailableError) -> typer.Exit:
+def _failed(exc: NewswireError) -> typer.Exit:
     console.print(f"[red]cannot read consumer lag:[/red] {exc}")
-    return typer.Exit(2)
+    return typer.Exit(int(exc.exit_code))
 
 
 @app.callback(invoke_without_command=True)
@@ -119,7 +107,7 @@ def lag(
     else:
         Console().print(render.table(report))
     if report.status.is_error:
-        raise typer.Exit(1)
+        raise typer.Exit(int(ExitCode.FAILED))
 
 
 def _one_shot(settings: LagSettings, samples: int, interval_s: float) -> LagReport:
@@ -130,23 +118,28 @@ def _one_shot(settings: LagSettings, samples: int, interval_s: float) -> LagRepo
                 time.sleep(interval_s)
                 report = monitor.refresh()
         except KafkaUnavailableError as exc:
-            raise _unreachable(exc) from exc
+            raise _failed(exc) from exc
     return report
 
 
 def _watch(settings: LagSettings) -> None:
-    stop = threading.Event()
-    with _stop_on_signals(stop), Monitor(settings) as monitor:
+    with Lifecycle("lag-watch", shutdown_timeout_s=settings.shutdown_timeout_s) as life:
+        monitor = life.resource(Monitor(settings), Monitor.close)
         try:
             first = monitor.refresh()
-        except KafkaUnavailableError as exc:
-            raise _unreachable(exc) from exc
-        with Live(render.table(first), console=Console(), auto_refresh=False) as live:
-            while not stop.wait(settings.refresh_interval_s):
-                try:
-                    live.update(render.table(monitor.refresh()), refresh=True)
-                except KafkaUnavailableError as exc:
-                    live.update(Text(f"refresh failed, retrying: {exc}", style="red"), refresh=True)
+        except KafkaUnavailableError as exc:  # said on the console, not only in the log
+            console.print(f"[red]cannot read consumer lag:[/red] {exc}")
+            life.fail(exc.exit_code, "Kafka unreachable")
+            first = None
+        if first is not None:
+            with Live(render.table(first), console=Console(), auto_refresh=False) as live:
+                while not life.stop.wait(settings.refresh_interval_s):
+                    try:
+                        live.update(render.table(monitor.refresh()), refresh=True)
+                    except KafkaUnavailableError as exc:
+                        failed = Text(f"refresh failed, retrying: {exc}", style="red")
+                        live.update(failed, refresh=True)
+    raise typer.Exit(int(life.exit_code))
 
 
 @app.command()
@@ -154,8 +147,12 @@ def serve(
     ctx: typer.Context,
     group: Groups = None,
     all_groups: AllGroups = False,
-    host: Annotated[str | None, typer.Option(help="Address (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port (default 9308).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help=f"Address (default {ports.DEFAULT_HOST}).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help=f"Port (default {ports.LAG}).")
+    ] = None,
     interval: Interval = None,
 ) -> None:
     """Serve Prometheus metrics on /metrics, refreshing in the background; stops on SIGTERM."""
@@ -165,10 +162,10 @@ def serve(
     if port is not None:
         overrides["port"] = port
     settings = _settings(overrides)
-    stop = threading.Event()
-    with _stop_on_signals(stop):
-        try:
-            serve_metrics(Monitor(settings), stop)
-        except OSError as exc:
-            console.print(f"[red]cannot serve on {settings.host}:{settings.port}:[/red] {exc}")
-            raise typer.Exit(1) from exc
+    with Lifecycle("lag", shutdown_timeout_s=settings.shutdown_timeout_s) as life:
+        monitor = life.resource(Monitor(settings), Monitor.close)
+        exporter = Exporter(monitor, LagMetrics(settings.refresh_interval_s))
+        exporter.start()
+        life.resource(exporter, Exporter.stop_serving, name="metrics server")
+        exporter.run(life.stop)
+    raise typer.Exit(int(life.exit_code))

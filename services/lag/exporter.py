@@ -1,8 +1,9 @@
 """`newswire lag serve`: a Prometheus exporter that refreshes on an interval, not per scrape.
 
 The refresh loop runs in the caller's thread and the HTTP server in its own; a scrape only reads
-the latest report. ``run`` returns when ``stop`` is set (the CLI sets it on SIGTERM/SIGINT): the
-refresh under way finishes, then the server stops and the Kafka clients close.
+the latest report. ``run`` returns when ``stop`` is set (``lag serve`` runs it under
+``shared.lifecycle.Lifecycle``, whose stop SIGTERM/SIGINT set): the refresh under way finishes,
+then the server stops and the Kafka clients close (the lifecycle's resources, newest first).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import start_http_server
 
-from services.lag.errors import LagError
+from services.lag.errors import ExporterBindError, LagError
 from services.lag.metrics import LagMetrics
 from services.lag.monitor import Monitor
 
@@ -31,9 +32,14 @@ class Exporter:
     def start(self) -> int:
         """Start serving /metrics; return the port (useful when the settings say 0)."""
         settings = self.monitor.settings
-        self._server, self._thread = start_http_server(
-            settings.port, settings.host, registry=self.metrics.registry
-        )
+        try:
+            self._server, self._thread = start_http_server(
+                settings.port, settings.host, registry=self.metrics.registry
+            )
+        except OSError as exc:  # address in use, not ours, unknown host...
+            raise ExporterBindError(
+                f"cannot serve metrics on {settings.host}:{settings.port}: {exc}"
+            ) from exc
         port = int(self._server.server_port)
         log.info("serving metrics host=%s port=%d", settings.host, port)
         return port
@@ -58,7 +64,8 @@ class Exporter:
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
         log.info("stopping exporter")
 
-    def close(self) -> None:
+    def stop_serving(self) -> None:
+        """Stop the HTTP server (idempotent); the monitor stays open."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -66,14 +73,8 @@ class Exporter:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+    def close(self) -> None:
+        """Stop serving and close the monitor's Kafka clients."""
+        self.stop_serving()
         self.monitor.close()
-
-
-def serve(monitor: Monitor, stop: threading.Event) -> None:
-    """Serve until ``stop`` is set."""
-    exporter = Exporter(monitor, LagMetrics(monitor.settings.refresh_interval_s))
-    try:
-        exporter.start()
-        exporter.run(stop)
-    finally:
-        exporter.close()

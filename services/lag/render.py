@@ -1,25 +1,27 @@
-"""The lag report for people: a rich table (one line per partition, one summary per group)."""
+"""The lag report for people: per group a heading, then per topic its name once and a table
+with one row per partition; what the marks and columns mean is said once, in a footer.
+
+The layout follows the terminal's width: in 80 columns every number and status stays whole
+(only the "why" column wraps, between words); given room, the host of the member owning each
+partition and the number of commits judged are shown too.
+"""
 
 from __future__ import annotations
 
-from rich.console import JustifyMethod
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+
+from rich.console import Console, ConsoleOptions, JustifyMethod, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from services.lag.models import GroupLag, LagReport, PartitionLag
 from services.lag.rules import Status
 
-_COLUMNS: list[tuple[str, JustifyMethod]] = [
-    ("group", "left"),
-    ("topic", "left"),
-    ("partition", "right"),
-    ("committed", "right"),
-    ("log end", "right"),
-    ("lag", "right"),
-    ("lag (time)", "right"),
-    ("status", "left"),
-    ("why", "left"),
-]
+WIDE = 120  # from this width on, the host and commit columns fit beside the others
+INDENT = 2
+
 _STYLE = {
     Status.OK: "green",
     Status.WARN: "yellow",
@@ -27,6 +29,10 @@ _STYLE = {
     Status.STALL: "bold red",
     Status.REWIND: "bold magenta",
 }
+FOOTER = (
+    "lag: messages behind the log end. age: how long the oldest of them has waited, "
+    "interpolated where marked ~ (that record is gone). ?: too few commits to judge yet."
+)
 
 
 def _number(value: int | None) -> str:
@@ -44,46 +50,93 @@ def _status(status: Status, complete: bool = True) -> Text:
     return Text(status.value + ("" if complete else "?"), style=_STYLE[status])
 
 
-def _partition_row(p: PartitionLag) -> list[str | Text]:
-    return [
-        "",
-        p.topic,
+def _heading(group: GroupLag) -> Text:
+    count = len(group.partitions)
+    facts = [f"{group.state}, {count} partition(s)"]
+    if count:
+        facts.append(f"lag {_number(group.total_lag)}")
+    if group.max_lag_seconds is not None:
+        facts.append(f"oldest {_seconds(group.max_lag_seconds)}")
+    if group.max_lag is not None:
+        facts.append(f"max {group.max_lag.topic}[{group.max_lag.partition}]")
+    line = Text.assemble((group.group, "bold"), "  ", _status(group.status), "  ")
+    line.append(", ".join(facts), style="dim")
+    return line
+
+
+def _cells(p: PartitionLag, wide: bool) -> list[str | Text]:
+    cells: list[str | Text] = [
         str(p.partition),
         _number(p.committed_offset),
         _number(p.log_end_offset),
         _number(p.lag),
         _seconds(p.lag_seconds, p.lag_seconds_source),
         _status(p.status, p.status_complete),
-        p.status_reason,
     ]
+    if wide:
+        cells += [str(p.commits_in_window), (p.client_host or "-").lstrip("/")]
+    return [*cells, p.status_reason]
 
 
-def _group_row(g: GroupLag) -> list[str | Text]:
-    top = f"max {g.max_lag.topic}[{g.max_lag.partition}]" if g.max_lag else ""
-    return [
-        Text(g.group, style="bold"),
-        Text(f"{g.state}, {len(g.partitions)} partition(s)", style="dim"),
-        "",
-        "",
-        top,
-        Text(_number(g.total_lag), style="bold"),
-        Text(_seconds(g.max_lag_seconds), style="bold"),
-        _status(g.status),
-        g.status_reason,
-    ]
+def _columns(wide: bool) -> list[str]:
+    names = ["partition", "committed", "log end", "lag", "age", "status"]
+    return [*names, "commits", "host", "why"] if wide else [*names, "why"]
 
 
-def table(report: LagReport) -> Table:
-    title = f"consumer lag at {report.at:%Y-%m-%d %H:%M:%S} UTC ({report.refresh_seconds:.3f}s)"
-    out = Table(title=title, caption="~ interpolated, ? too few commits in the window to judge")
-    for name, justify in _COLUMNS:
-        # Names are what the reader looks for: wrapped, never cut to an ellipsis.
-        out.add_column(name, justify=justify, overflow="fold")
-    for group in report.groups:
-        out.add_row(*_group_row(group))
-        for partition in group.partitions:
-            out.add_row(*_partition_row(partition))
-        out.add_section()
-    if not report.groups:
-        out.add_row("(no group)", *[""] * (len(_COLUMNS) - 1))
-    return out
+def _partitions(rows: list[list[str | Text]], widths: list[int], wide: bool) -> Table:
+    table = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False)
+    for index, name in enumerate(_columns(wide)):
+        if name == "why":  # wraps between words; folds only a word longer than the column
+            table.add_column(name, overflow="fold")
+        else:  # figures and statuses stay whole
+            justify: JustifyMethod = "left" if name in ("status", "host") else "right"
+            table.add_column(name, justify=justify, no_wrap=True, min_width=widths[index])
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _widths(rows: Iterable[list[str | Text]], wide: bool) -> list[int]:
+    """Each column's widest cell over a group, so that its topics' tables line up."""
+    widths = [len(name) for name in _columns(wide)]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+    return widths
+
+
+def _indented(renderable: Table | Text, level: int) -> Padding:
+    return Padding(renderable, (0, 0, 0, INDENT * level), expand=False)
+
+
+class LagView:
+    """The report as rich renders it (print it, or hand it to ``rich.live.Live``)."""
+
+    def __init__(self, report: LagReport) -> None:
+        self.report = report
+
+    def _group(self, group: GroupLag, wide: bool) -> Iterator[Padding | Text]:
+        yield _heading(group)
+        yield _indented(Text(group.status_reason, style="dim"), 1)
+        by_topic = sorted(group.partitions, key=lambda p: p.topic)  # stable: partitions keep order
+        rows = [(p.topic, _cells(p, wide)) for p in by_topic]
+        widths = _widths(([*cells[:-1], ""] for _t, cells in rows), wide)
+        for topic, topic_rows in groupby(rows, key=lambda r: r[0]):
+            yield _indented(Text(topic, style="bold cyan"), 1)
+            yield _indented(_partitions([cells for _t, cells in topic_rows], widths, wide), 2)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        report = self.report
+        wide = options.max_width >= WIDE
+        at = f"{report.at:%Y-%m-%d %H:%M:%S} UTC"
+        yield Text(f"consumer lag at {at} (read in {report.refresh_seconds:.3f}s)", style="bold")
+        for group in report.groups:
+            yield Text("")
+            yield from self._group(group, wide)
+        if not report.groups:
+            yield Text("(no group)")
+        yield Text("")
+        yield Text(FOOTER, style="dim")
+
+
+def table(report: LagReport) -> LagView:
+    return LagView(report)

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
-from shared.names import Names
-from shared.settings import KafkaSettings
+from shared import ports
+from shared.settings import ServiceSettings
 
 
-class LagSettings(BaseSettings):
+class LagSettings(ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEWSWIRE_LAG_", extra="ignore", populate_by_name=True
     )
 
-    namespace: str = Field(default="newswire", validation_alias="NEWSWIRE_NAMESPACE")
     groups: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Groups to watch (comma-separated); default: the namespace's enrich + indexer.",
@@ -36,10 +35,10 @@ class LagSettings(BaseSettings):
         default=2.0, gt=0, description="Budget per refresh for reading record timestamps."
     )
     connect_timeout_s: float = Field(default=10.0, gt=0, description="Give up reaching Kafka.")
-    host: str = Field(default="127.0.0.1", description="Exporter address; 0.0.0.0 in containers.")
-    port: int = Field(default=9308, ge=0, le=65535, description="Exporter port; 0: any free one.")
-
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    host: str = Field(default=ports.DEFAULT_HOST, description="Exporter address (0.0.0.0: all).")
+    port: int = Field(
+        default=ports.LAG, ge=0, le=65535, description="Exporter port; 0: any free one."
+    )
 
     @field_validator("groups", mode="before")
     @classmethod
@@ -47,10 +46,6 @@ class LagSettings(BaseSettings):
         if isinstance(value, str):
             return [g.strip() for g in value.split(",") if g.strip()]
         return value
-
-    @property
-    def names(self) -> Names:
-        return Names(self.namespace)
 
     @property
     def default_groups(self) -> list[str]:

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from kafka.admin import NewTopic
 
-from services.audit.deadletters import RepublishError, letters, republish
-from services.audit.replay import GroupActiveError, reset_offsets
+from services.audit.deadletters import letters, republish
+from services.audit.errors import GroupActiveError, RepublishError
+from services.audit.replay import reset_offsets
 from shared.deadletter import DeadLetter
+from shared.errors import UsageError
 from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer
 from shared.names import Names
 from shared.settings import KafkaSettings
@@ -52,7 +54,7 @@ def test_dead_letters_filtered_and_republished(kafka_settings: KafkaSettings, na
         assert len(list(letters(consumer, names))) == 3
         assert [x.reason for _r, x in letters(consumer, names, stage="ingest")] == ["invalid-json"]
         assert republish(consumer, producer, names, "enrich") == (1, 1)  # truncated one skipped
-        with pytest.raises(ValueError, match="only enrich and indexer"):
+        with pytest.raises(UsageError, match="only enrich and indexer"):
             republish(consumer, producer, names, "ingest")
     finally:
         consumer.close()

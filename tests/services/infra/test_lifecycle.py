@@ -11,8 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.infra import runner
-from services.infra.kafka_server import port_open
-from services.infra.processes import alive
+from services.infra.processes import alive, port_open
 from services.infra.settings import InfraSettings
 
 pytestmark = pytest.mark.integration

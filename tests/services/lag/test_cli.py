@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from services.lag.cli import app
+from shared.errors import ExitCode
 from shared.names import Names
 from shared.settings import KafkaSettings
 from tests.services.lag.conftest import Commit, MakeTopic, Produce
@@ -99,11 +101,51 @@ def test_several_samples_a_moment_apart(
     assert json.loads(result.stdout)["groups"][1]["partitions"][0]["lag"] == 0
 
 
-def test_unreachable_kafka_exits_2(env: dict[str, str]) -> None:
+def test_unreachable_kafka_exits_3(env: dict[str, str]) -> None:
     env = {**env, "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
     result = CliRunner().invoke(newswire(), ["lag"], env=env)
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.UNAVAILABLE
     assert "cannot reach Kafka" in result.output
+
+
+def test_watch_with_kafka_unreachable_exits_3(env: dict[str, str]) -> None:
+    env = {**env, "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
+    result = CliRunner().invoke(newswire(), ["lag", "--watch"], env=env)
+    assert result.exit_code == ExitCode.UNAVAILABLE
+    assert "cannot reach Kafka" in result.output
+
+
+def test_serve_exits_1_when_its_port_is_taken(env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(newswire(), ["lag", "serve", "--port", port], env=env)
+    assert result.exit_code == ExitCode.FAILED, result.output
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_the_table_reads_at_80_and_160_columns(
+    env: dict[str, str],
+    names: Names,
+    make_topic: MakeTopic,
+    produce: Produce,
+    commit: Commit,
+    columns: int,
+) -> None:
+    topic = make_topic(names.raw_topic, 3)
+    for partition in range(3):
+        produce(topic, partition, 1200 + partition)
+        commit(names.enrich_group, topic, {partition: 7})
+    result = CliRunner().invoke(newswire(), ["lag"], env={**env, "COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= columns
+    tokens = result.stdout.split()
+    for whole in (names.enrich_group, names.indexer_group, "1,193", "1,194", "1,195", "1,202"):
+        assert whole in tokens  # not cut in two by a wrap
+    assert [line.strip() for line in lines].count(topic) == 1  # the topic is named once
+    assert ("host" in result.stdout) is (columns >= 120)
 
 
 @pytest.mark.parametrize(
@@ -113,11 +155,13 @@ def test_unreachable_kafka_exits_2(env: dict[str, str]) -> None:
         (["lag", "--interval", "0"], {}),
         (["lag", "--nope"], {}),
         (["lag"], {"NEWSWIRE_LAG_WINDOW_S": "-1"}),
+        (["lag", "serve", "--port", "70000"], {}),
+        (["lag", "serve"], {"NEWSWIRE_LAG_SHUTDOWN_TIMEOUT_S": "0"}),
     ],
 )
 def test_bad_usage_exits_2(env: dict[str, str], args: list[str], env_extra: dict[str, str]) -> None:
     result = CliRunner().invoke(newswire(), args, env={**env, **env_extra})
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == ExitCode.USAGE, result.output
 
 
 def test_watch_shows_a_live_table_until_sigterm(

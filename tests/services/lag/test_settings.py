@@ -6,6 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from services.lag.settings import LagSettings
+from shared import ports
+from shared.settings import ServiceSettings
 
 
 def test_defaults_watch_the_namespace_groups(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,3 +34,15 @@ def test_groups_from_the_environment_are_comma_separated(monkeypatch: pytest.Mon
 def test_invalid_settings_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError):
         LagSettings(**bad)  # type: ignore[arg-type]
+
+
+def test_the_common_service_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWIRE_LAG_PORT", "9999")
+    monkeypatch.setenv("NEWSWIRE_LAG_SHUTDOWN_TIMEOUT_S", "4")
+    monkeypatch.setenv("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", "kafka:29092")
+    settings = LagSettings()
+    assert isinstance(settings, ServiceSettings)
+    assert (settings.port, settings.shutdown_timeout_s) == (9999, 4)
+    assert settings.kafka.servers == ["kafka:29092"]
+    monkeypatch.delenv("NEWSWIRE_LAG_PORT")
+    assert LagSettings().port == ports.LAG
