@@ -97,6 +97,8 @@ def _print_report(report: AuditReport) -> None:
         ("missing (neither indexed nor dead-lettered)", report.missing),
         ("indexed more than once", report.duplicated),
         ("indexed at an older version", report.stale),
+        ("indexed text is not the newest published (lost edit)", report.lost_edits),
+        ("published twice under one version with different texts", report.conflicting),
     ):
         if ids:
             console.print(f"[red]{label}: {len(ids)}[/red]")
