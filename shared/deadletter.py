@@ -199,10 +199,15 @@ class DeadLetterSink:
         return future
 
     def flush(self, timeout_s: float | None = None) -> int:
-        """Wait until every dead letter sent so far is acknowledged; return how many were."""
+        """Wait until every dead letter sent so far (by any thread) is acknowledged; return how
+        many were waited for.
+
+        The futures stay listed until they are confirmed, so a flush that runs while another
+        thread's flush is waiting still waits for those letters too, instead of returning early.
+        """
         timeout = self.ack_timeout_s if timeout_s is None else timeout_s
         with self._lock:
-            futures, self._futures = self._futures, []
+            futures = list(self._futures)
         if not futures:
             return 0
         try:
@@ -213,6 +218,9 @@ class DeadLetterSink:
             raise NotAcknowledgedError(
                 f"Kafka did not acknowledge {len(futures)} dead letter(s): {exc!r}"
             ) from exc
+        confirmed = {id(f) for f in futures}
+        with self._lock:
+            self._futures = [f for f in self._futures if id(f) not in confirmed]
         return len(futures)
 
     def send_and_wait(

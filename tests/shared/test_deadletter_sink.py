@@ -81,3 +81,40 @@ def test_readme_lists_every_reason_and_no_other() -> None:
     table = section.strip().split("\n\n", 1)[0].splitlines()[1:]
     listed = re.findall(r"^\| `([a-z0-9-]+)` \|", "\n".join(table), re.MULTILINE)
     assert sorted(listed) == sorted(r.value for r in Reason)
+
+
+def test_a_flush_waits_for_letters_another_flush_is_waiting_for() -> None:
+    """Two threads share one sink: the second flush must not return while the first one is
+    still waiting for the acknowledgement of a letter the second thread sent."""
+    import threading
+
+    from tests.fakes import FakeFuture
+
+    release = threading.Event()
+
+    class SlowFuture(FakeFuture):
+        def get(self, timeout: float | None = None) -> object:
+            assert release.wait(5)
+            return super().get(timeout)
+
+    class SlowProducer(FakeProducer):
+        def send(self, *args: object, **kwargs: object) -> FakeFuture:
+            super().send(*args, **kwargs)  # type: ignore[arg-type]
+            return SlowFuture()
+
+    sink = DeadLetterSink("indexer", "dl", producer=SlowProducer())
+    sink.send(Reason.ES_REJECTED, "x", b"{}")
+    first = threading.Thread(target=sink.flush)
+    first.start()
+    second_done = threading.Event()
+
+    def second() -> None:
+        sink.flush()
+        second_done.set()
+
+    threading.Thread(target=second).start()
+    assert not second_done.wait(0.3)  # still waiting: the letter is not acknowledged yet
+    release.set()
+    assert second_done.wait(5)
+    first.join(5)
+    assert sink.flush() == 0
