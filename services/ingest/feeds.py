@@ -16,8 +16,8 @@ from xml.sax import SAXException
 
 import feedparser
 
+from services.ingest.article_input import ArticleInput
 from services.ingest.errors import FeedParseError
-from services.ingest.records import ArticleInput
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from services.ingest import feeds
+from services.ingest.article_input import ArticleInput
 from services.ingest.errors import FeedParseError
-from services.ingest.records import ArticleInput
 
 RSS2 = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
