@@ -3,7 +3,7 @@
     .venv/bin/python bench/enrich_quality.py [--details] [--low-accuracy] [--speed] [--memory]
 
 Reads samples/ through the ingest parsers (``services.ingest.files.file_items`` then
-``item_article``, as ``newswire ingest file`` does) and samples/gold.json,
+``IntakeItem.article``, as ``newswire ingest file`` does) and samples/gold.json,
 and runs ``LanguageDetector`` and ``EntityExtractor`` over every gold article, the text built as
 the enrich service builds it: title + "\\n\\n" + body.
 
@@ -35,7 +35,6 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +45,7 @@ from services.enrich.entities import EntityExtractor  # noqa: E402
 from services.enrich.language import LanguageDetector  # noqa: E402
 from services.enrich.settings import EnrichSettings  # noqa: E402
 from services.ingest.errors import InvalidInputError  # noqa: E402
-from services.ingest.files import file_items, item_article  # noqa: E402
+from services.ingest.files import file_items  # noqa: E402
 from shared.models import Entity, RawArticle  # noqa: E402
 
 SAMPLES = ROOT / "samples"
@@ -69,14 +68,13 @@ def load_gold() -> list[Gold]:
     gold = json.loads((SAMPLES / "gold.json").read_text(encoding="utf-8"))
     by_file: dict[str, dict[str, RawArticle]] = {}
     result: list[Gold] = []
-    fetched_at = datetime.now(UTC)
     for entry in gold:
         name = entry["file"]
         if name not in by_file:
             articles: dict[str, RawArticle] = {}
             for item in file_items(SAMPLES / name):
                 try:
-                    article = item_article(item, default_source=name, fetched_at=fetched_at)
+                    article = item.article()
                 except InvalidInputError:
                     continue
                 articles[article.id] = article

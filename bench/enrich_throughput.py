@@ -33,7 +33,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +46,7 @@ from services.enrich import ner_spacy  # noqa: E402
 from services.enrich.enricher import ner_text  # noqa: E402
 from services.enrich.settings import EnrichSettings  # noqa: E402
 from services.ingest.errors import InvalidInputError  # noqa: E402
-from services.ingest.files import file_items, item_article  # noqa: E402
+from services.ingest.files import file_items  # noqa: E402
 from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer  # noqa: E402
 from shared.models import RawArticle  # noqa: E402
 from shared.names import Names  # noqa: E402
@@ -61,13 +60,12 @@ def french_paragraphs() -> tuple[list[str], list[str]]:
     """Titles and body paragraphs of every French sample article."""
     titles: list[str] = []
     paragraphs: list[str] = []
-    now = datetime.now(UTC)
     for path in sorted((ROOT / "samples").rglob("*")):
         if not path.is_file() or path.suffix not in {".xml", ".ndjson", ".json", ".atom", ".rss"}:
             continue
         for item in file_items(path):
             try:
-                article = item_article(item, default_source=path.name, fetched_at=now)
+                article = item.article()
             except InvalidInputError:
                 continue
             if (article.language_hint or "").startswith("fr") and len(article.body) > 400:

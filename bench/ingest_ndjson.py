@@ -37,6 +37,7 @@ from rates import medians, summary
 
 from services.ingest.context import open_publisher
 from services.ingest.files import import_paths
+from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.kafka import ensure_topics, make_producer
@@ -109,7 +110,7 @@ def run_subject(path: Path, kafka: KafkaSettings, state: Path) -> tuple[float, i
     )
     publisher = open_publisher(settings, IngestMetrics())  # topics created before timing
     start = time.perf_counter()
-    summary = import_paths([path], publisher, batch_size=1000)
+    summary = import_paths([path], Intake(publisher), batch_size=1000)
     elapsed = time.perf_counter() - start
     publisher.close()
     return elapsed, summary.published

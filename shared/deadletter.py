@@ -35,6 +35,7 @@ class Reason(StrEnum):
     INVALID_UTF8 = "invalid-utf8"  # bytes that are not UTF-8
     INVALID_FIELD = "invalid-field"  # a field of the wrong type or out of its bounds
     FIELD_TOO_LONG = "field-too-long"  # a URL, GUID, source... longer than the index can take
+    NOT_AN_OBJECT = "not-an-object"  # a JSON value where an article (an object) was expected
     INVALID_URL = "invalid-url"  # a URL that is not an http(s) URL
     INVALID_ENTRY = "invalid-entry"  # a feed entry that cannot become an article
     EMPTY_ARTICLE = "empty-article"  # neither title nor text

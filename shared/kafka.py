@@ -108,6 +108,8 @@ def make_admin(settings: KafkaSettings) -> KafkaAdminClient:
         bootstrap_servers=settings.servers,
         client_id=f"{settings.client_id}-admin",
         request_timeout_ms=settings.request_timeout_ms,
+        # An unreachable broker fails within the request timeout (its default: 30 s, as before).
+        bootstrap_timeout_ms=settings.request_timeout_ms,
     )
 
 

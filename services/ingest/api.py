@@ -3,44 +3,49 @@
 POST /articles takes one article (JSON object), a batch (JSON array) or NDJSON. It needs the API
 key in ``X-API-Key`` (401 otherwise), refuses bodies over the limit (413), accepts the valid items
 of a batch and lists each invalid one with its index and reason (each also dead-lettered). A 200
-means every accepted article is acknowledged by Kafka.
+means every accepted article is acknowledged by Kafka; a 503, that Kafka did not acknowledge
+everything (retry: what was published comes back as duplicates).
+
+The app holds no resources of its own: the intake it is given (producer, dedup store) is opened
+and closed by ``ingest serve``'s lifecycle.
 """
 
 import hmac
 import logging
 import socket
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
-import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 
-from services.ingest.errors import InvalidInputError, PublishError
+from services.ingest.article_input import ArticleInput, Origin, decode_json
+from services.ingest.errors import ApiKeyMissingError, InvalidInputError, PublishError
+from services.ingest.intake import Intake, IntakeItem
 from services.ingest.metrics import IngestMetrics
-from services.ingest.publisher import Publisher
-from services.ingest.records import ArticleInput, decode_json, from_input
+from services.ingest.publisher import IntakeOutcome
 from services.ingest.settings import IngestSettings
-from shared.models import RawArticle
 
 log = logging.getLogger(__name__)
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
 
-@dataclass
-class ApiContext:
-    settings: IngestSettings
-    publisher: Publisher
-
-
 class PayloadTooLargeError(Exception):
     pass
+
+
+def _retry_later() -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": "Kafka did not acknowledge every article; retry the request "
+            "(articles already published come back as duplicates)"
+        },
+        503,
+        headers={"Retry-After": "5"},
+    )
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -55,27 +60,16 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def _split(body: bytes, content_type: str) -> list[tuple[bytes, object | InvalidInputError]]:
-    """The body's items as (raw bytes, decoded JSON or the error)."""
+def _items(body: bytes, content_type: str, origin: Origin) -> list[IntakeItem]:
+    """The body's items; ``InvalidInputError`` when the body as a whole is not JSON."""
+    source = origin.default_source
     if any(t in content_type for t in NDJSON_TYPES):
-        items: list[tuple[bytes, object | InvalidInputError]] = []
-        for line in body.splitlines():
-            if line.strip():
-                items.append((line, _decode(line, "line")))
-        return items
-    document = _decode(body, "body")
-    if isinstance(document, InvalidInputError):
-        raise document
+        lines = [line for line in body.splitlines() if line.strip()]
+        return [IntakeItem.decoded(f"{source}[{i}]", line, origin) for i, line in enumerate(lines)]
+    document = decode_json(body, "body")
     if isinstance(document, list):
-        return [(orjson.dumps(item), item) for item in document]
-    return [(body, document)]
-
-
-def _decode(raw: bytes, what: str) -> object | InvalidInputError:
-    try:
-        return decode_json(raw, what)
-    except InvalidInputError as exc:
-        return exc
+        return [IntakeItem(f"{source}[{i}]", None, item, origin) for i, item in enumerate(document)]
+    return [IntakeItem(f"{source}[0]", body, document, origin)]
 
 
 _REQUEST_BODY: dict[str, Any] = {
@@ -96,37 +90,24 @@ _REQUEST_BODY: dict[str, Any] = {
 }
 
 
-def create_app(
-    settings: IngestSettings, metrics: IngestMetrics, open_publisher: Callable[[], Publisher]
-) -> FastAPI:
-    """Build the app; ``open_publisher`` runs at start-up, the publisher is closed at shutdown.
-
-    ``metrics`` is the registry the publisher counts into; it is served on /metrics.
-    """
+def api_key(settings: IngestSettings) -> bytes:
+    """The key POST /articles requires; ``ApiKeyMissingError`` when none is set."""
     if settings.api_key is None or not settings.api_key.get_secret_value():
-        raise ValueError("the push endpoint needs NEWSWIRE_INGEST_API_KEY")
-    expected_key = settings.api_key.get_secret_value().encode()
-    context: dict[str, ApiContext] = {}
+        raise ApiKeyMissingError("the push endpoint needs NEWSWIRE_INGEST_API_KEY")
+    return settings.api_key.get_secret_value().encode()
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        publisher = await run_in_threadpool(open_publisher)
-        context["ctx"] = ApiContext(settings, publisher)
-        try:
-            yield
-        finally:
-            # Graceful shutdown (uvicorn handles SIGTERM): flush what Kafka has not yet taken.
-            await run_in_threadpool(publisher.close, settings.shutdown_timeout_s)
 
+def create_app(settings: IngestSettings, metrics: IngestMetrics, intake: Intake) -> FastAPI:
+    """The push API over ``intake``, whose resources the caller opens and closes.
+
+    ``metrics`` is the registry the intake counts into; it is served on /metrics.
+    """
+    expected_key = api_key(settings)
     app = FastAPI(
         title="newswire ingest",
         version="0.1.0",
         description="Push articles into newswire's raw topic.",
-        lifespan=lifespan,
     )
-
-    def ctx() -> ApiContext:
-        return context["ctx"]
 
     def require_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
         if x_api_key is None or not hmac.compare_digest(x_api_key.encode(), expected_key):
@@ -147,44 +128,67 @@ def create_app(
             503: {"description": "Kafka did not acknowledge; retry later"},
         },
     )
-    async def post_articles(
-        request: Request, c: Annotated[ApiContext, Depends(ctx)]
-    ) -> JSONResponse:
+    async def post_articles(request: Request) -> JSONResponse:
         """Publish one article, a JSON array of articles, or NDJSON."""
         try:
-            body = await _read_limited(request, c.settings.max_body_bytes)
+            body = await _read_limited(request, settings.max_body_bytes)
         except PayloadTooLargeError:
             return JSONResponse(
-                {"detail": f"body over the limit of {c.settings.max_body_bytes} bytes"}, 413
+                {"detail": f"body over the limit of {settings.max_body_bytes} bytes"}, 413
             )
         source = f"push:{request.client.host if request.client else 'unknown'}"
+        origin = Origin("push", source, datetime.now(UTC))
         content_type = request.headers.get("content-type", "application/json").lower()
         try:
-            items = _split(body, content_type)
-        except InvalidInputError as exc:
-            await run_in_threadpool(
-                c.publisher.dead_letter,
-                reason=exc.reason,
-                error=str(exc),
-                payload=body,
-                source=source,
-            )
+            items = _items(body, content_type, origin)
+        except InvalidInputError as exc:  # not JSON at all: the whole body is dead-lettered
+            if await _take(intake, [IntakeItem(source, body, exc, origin)]) is None:
+                return _retry_later()
             return JSONResponse({"detail": str(exc), "reason": exc.reason}, 400)
-        if len(items) > c.settings.max_batch_items:
+        if len(items) > settings.max_batch_items:
             return JSONResponse(
-                {"detail": f"more than {c.settings.max_batch_items} items in one request"}, 413
+                {"detail": f"more than {settings.max_batch_items} items in one request"}, 413
             )
-        return await run_in_threadpool(_ingest_items, c, items, source)
+        outcomes = await _take(intake, items)
+        return _retry_later() if outcomes is None else _response(outcomes)
 
     @app.get("/healthz")
-    def healthz(c: Annotated[ApiContext, Depends(ctx)]) -> JSONResponse:
+    def healthz() -> JSONResponse:
         """200 when a Kafka broker answers on a bootstrap address, else 503."""
-        connected = _broker_reachable(c.settings.kafka.servers)
+        connected = _broker_reachable(settings.kafka.servers)
         status = {"status": "ok" if connected else "degraded", "kafka": connected}
         return JSONResponse(status, 200 if connected else 503)
 
     app.mount("/metrics", make_asgi_app(metrics.registry))
     return app
+
+
+async def _take(intake: Intake, items: list[IntakeItem]) -> list[IntakeOutcome] | None:
+    """The items' outcomes; None when Kafka did not acknowledge them all (the client retries)."""
+    try:
+        return await run_in_threadpool(intake.take, items)
+    except PublishError as exc:
+        log.error("push publish failed error=%s", exc)
+        return None
+
+
+def _response(outcomes: list[IntakeOutcome]) -> JSONResponse:
+    rejected: list[dict[str, object]] = []
+    articles: list[dict[str, object]] = []
+    for index, o in enumerate(outcomes):
+        if o.status == "dead-lettered":  # invalid, or valid but more than Kafka takes
+            rejected.append({"index": index, "reason": o.reason, "error": o.error})
+        else:
+            articles.append(
+                {"index": index, "id": o.article_id, "status": o.status, "version": o.version}
+            )
+    body = {
+        "accepted": sum(1 for o in outcomes if o.status == "published"),
+        "duplicates": sum(1 for o in outcomes if o.status == "duplicate"),
+        "rejected": rejected,
+        "articles": articles,
+    }
+    return JSONResponse(body, 200 if articles or not rejected else 422)
 
 
 def _broker_reachable(servers: list[str], timeout_s: float = 1.0) -> bool:
@@ -196,55 +200,3 @@ def _broker_reachable(servers: list[str], timeout_s: float = 1.0) -> bool:
         except (OSError, ValueError):
             continue
     return False
-
-
-def _ingest_items(
-    c: ApiContext, items: list[tuple[bytes, object | InvalidInputError]], source: str
-) -> JSONResponse:
-    fetched_at = datetime.now(UTC)
-    rejected: list[dict[str, object]] = []
-    articles: list[tuple[int, RawArticle]] = []
-    for index, (raw, record) in enumerate(items):
-        try:
-            if isinstance(record, InvalidInputError):
-                raise record
-            article = from_input(
-                record, source_kind="push", default_source=source, fetched_at=fetched_at
-            )
-        except InvalidInputError as exc:
-            c.publisher.dead_letter(
-                reason=exc.reason, error=str(exc), payload=raw, source=f"{source}[{index}]"
-            )
-            rejected.append({"index": index, "reason": exc.reason, "error": str(exc)})
-            continue
-        articles.append((index, article))
-    try:
-        outcomes = c.publisher.publish(
-            [a for _i, a in articles], [f"{source}[{i}]" for i, _a in articles]
-        )
-    except PublishError as exc:
-        log.error("push publish failed error=%s", exc)
-        return JSONResponse(
-            {
-                "detail": "Kafka did not acknowledge every article; retry the request "
-                "(articles already published come back as duplicates)"
-            },
-            503,
-            headers={"Retry-After": "5"},
-        )
-    results: list[dict[str, object]] = []
-    for (i, _a), o in zip(articles, outcomes, strict=True):
-        if o.status == "dead-lettered":  # valid, but more than Kafka takes
-            rejected.append({"index": i, "reason": o.reason, "error": o.error})
-        else:
-            results.append(
-                {"index": i, "id": o.article_id, "status": o.status, "version": o.version}
-            )
-    rejected.sort(key=lambda r: cast(int, r["index"]))
-    body = {
-        "accepted": sum(1 for o in outcomes if o.status == "published"),
-        "duplicates": sum(1 for o in outcomes if o.status == "duplicate"),
-        "rejected": rejected,
-        "articles": results,
-    }
-    return JSONResponse(body, 200 if results or not rejected else 422)

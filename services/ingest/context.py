@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from kafka.errors import KafkaError
+
 from services.ingest.dedup import DedupStore
+from services.ingest.errors import KafkaUnavailableError
 from services.ingest.metrics import IngestMetrics
 from services.ingest.publisher import Publisher
 from services.ingest.settings import IngestSettings
@@ -10,9 +13,15 @@ from shared.kafka import ensure_topics, make_producer, topic_value_limit
 
 
 def open_publisher(settings: IngestSettings, metrics: IngestMetrics) -> Publisher:
+    """The publisher, its topics created; ``KafkaUnavailableError`` when no broker answers."""
     names = settings.names
-    ensure_topics(settings.kafka, names.topics())
-    producer = make_producer(settings.kafka, client_id=f"{settings.kafka.client_id}-ingest")
+    try:
+        ensure_topics(settings.kafka, names.topics())
+        producer = make_producer(settings.kafka, client_id=f"{settings.kafka.client_id}-ingest")
+    except KafkaError as exc:
+        raise KafkaUnavailableError(
+            f"Kafka is unreachable at {settings.kafka.bootstrap_servers}: {exc!r}"
+        ) from exc
     return Publisher(
         producer,
         names,

@@ -1,26 +1,36 @@
-"""Ingest's exceptions.
+"""Ingest's exceptions, on the shared tree (``shared.errors``) where they end a command.
 
-IngestError
+IngestError (NewswireError)
 ├── InvalidInputError       an input cannot become a valid RawArticle (-> dead letter)
 │   └── FeedParseError      a feed document cannot be parsed at all (malformed, XML bomb...)
 ├── FetchError              an HTTP fetch failed (timeout, status, too large, refused address)
 │   └── BlockedAddressError the URL resolves to an address we refuse to contact
-└── PublishError            Kafka did not acknowledge a record
+├── FeedListError           (UsageError) the feed list or a feed command is wrong: exit 2
+├── ApiKeyMissingError      (UsageError) `ingest serve` without NEWSWIRE_INGEST_API_KEY: exit 2
+├── KafkaUnavailableError   (UnavailableError) no broker answered at start-up: exit 3
+└── PublishError            (NotAcknowledgedError) Kafka did not acknowledge a record: exit 3
+
+Invalid inputs and failed fetches never end a command: they are dead-lettered, or counted
+against their feed.
 """
 
 from __future__ import annotations
 
+from shared.deadletter import Reason
+from shared.errors import NewswireError, NotAcknowledgedError, UnavailableError, UsageError
 
-class IngestError(Exception):
+
+class IngestError(NewswireError):
     """Base of every ingest error."""
 
 
 class InvalidInputError(IngestError):
-    """``reason`` is a short machine-friendly cause; the message is for humans."""
+    """``reason`` says why, for machines (a ``Reason``); the message is for humans."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: Reason | str, message: str) -> None:
         super().__init__(message)
-        self.reason = reason
+        # An unknown reason string fails here, where it is written, not in a dead letter.
+        self.reason = Reason(reason)
 
 
 class FeedParseError(InvalidInputError):
@@ -49,5 +59,17 @@ class BlockedAddressError(FetchError):
         super().__init__("blocked-address", message)
 
 
-class PublishError(IngestError):
+class FeedListError(IngestError, UsageError):
+    pass
+
+
+class ApiKeyMissingError(IngestError, UsageError):
+    pass
+
+
+class KafkaUnavailableError(IngestError, UnavailableError):
+    pass
+
+
+class PublishError(IngestError, NotAcknowledgedError):
     pass

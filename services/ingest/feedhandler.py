@@ -1,17 +1,18 @@
-"""What happens to a fetched feed: parse, normalise, optionally fetch full text, publish, and
-dead-letter whatever cannot become an article."""
+"""What happens to a fetched feed: parse it, fetch the full text of summary-only entries when
+the feed asks for it, and hand the entries to the intake."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime
 
-from services.ingest import feeds, fulltext, records
+from services.ingest import feeds, fulltext
+from services.ingest.article_input import ArticleInput, Origin
 from services.ingest.errors import InvalidInputError
 from services.ingest.feedlist import FeedConfig
 from services.ingest.fetcher import Fetcher, FetchResult
-from services.ingest.publisher import Publisher
-from shared.models import RawArticle
+from services.ingest.intake import Intake, IntakeItem
 
 log = logging.getLogger(__name__)
 
@@ -23,59 +24,28 @@ class FeedHandler:
     failure and backs off).
     """
 
-    def __init__(self, publisher: Publisher, fetcher: Fetcher) -> None:
-        self.publisher = publisher
+    def __init__(self, intake: Intake, fetcher: Fetcher) -> None:
+        self.intake = intake
         self.fetcher = fetcher
 
     def __call__(self, feed: FeedConfig, result: FetchResult) -> float | None:
         source = f"feed:{feed.id}"
+        origin = Origin("feed", feed.id, datetime.now(UTC), feed_id=feed.id)
         try:
             parsed = feeds.parse(result.content, url=result.url, headers=result.headers)
         except InvalidInputError as exc:
-            self.publisher.dead_letter(
-                reason=exc.reason, error=str(exc), payload=result.content, source=source
-            )
+            self.intake.take([IntakeItem(source, result.content, exc, origin)])
             raise
         if parsed.warning:
             log.warning(
                 "feed not well-formed, read liberally feed=%s problem=%s", feed.id, parsed.warning
             )
-        fetched_at = datetime.now(UTC)
-        articles: list[RawArticle] = []
-        locations: list[str] = []
-        for index, entry in enumerate(parsed.entries):
-            try:
-                if isinstance(entry, InvalidInputError):
-                    raise entry
-                if (
-                    feed.full_text
-                    and entry.url
-                    and fulltext.needs_full_text(entry.body or "", entry.summary or "")
-                ):
-                    text = fulltext.extract(self.fetcher, entry.url)
-                    if text:
-                        entry = entry.model_copy(update={"body": text})
-                article = records.build(
-                    entry,
-                    source_kind="feed",
-                    default_source=feed.id,
-                    fetched_at=fetched_at,
-                    language_hint=parsed.language or feed.language,
-                    feed_id=feed.id,
-                )
-            except InvalidInputError as exc:
-                payload = (
-                    b""
-                    if isinstance(entry, InvalidInputError)
-                    else entry.model_dump_json().encode()
-                )
-                self.publisher.dead_letter(
-                    reason=exc.reason, error=str(exc), payload=payload, source=f"{source}[{index}]"
-                )
-                continue
-            articles.append(article)
-            locations.append(f"{source}[{index}]")
-        outcomes = self.publisher.publish(articles, locations)
+        origin = dataclasses.replace(origin, language_hint=parsed.language or feed.language)
+        items = [
+            IntakeItem(f"{source}[{index}]", None, self._full_text(feed, entry), origin)
+            for index, entry in enumerate(parsed.entries)
+        ]
+        outcomes = self.intake.take(items)
         log.info(
             "feed ingested feed=%s entries=%d published=%d",
             feed.id,
@@ -83,3 +53,15 @@ class FeedHandler:
             sum(1 for o in outcomes if o.status == "published"),
         )
         return parsed.ttl_s
+
+    def _full_text(
+        self, feed: FeedConfig, entry: ArticleInput | InvalidInputError
+    ) -> ArticleInput | InvalidInputError:
+        """The entry, with the linked page's text as its body when the feed carries only a
+        summary and asks for full text."""
+        if isinstance(entry, InvalidInputError) or not (feed.full_text and entry.url):
+            return entry
+        if not fulltext.needs_full_text(entry.body or "", entry.summary or ""):
+            return entry
+        text = fulltext.extract(self.fetcher, entry.url)
+        return entry.model_copy(update={"body": text}) if text else entry

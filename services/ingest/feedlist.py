@@ -7,9 +7,11 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from services.ingest.errors import FeedListError
 from shared.ids import canonical_url
 
 
@@ -33,10 +35,23 @@ def default_feed_id(url: str) -> str:
     return f"{host}-{hashlib.sha256(canonical.encode()).hexdigest()[:8]}"
 
 
+def new_feed(url: str, feed_id: str | None = None, **options: Any) -> FeedConfig:
+    """A feed to add (its id derived from the URL unless given); ``FeedListError`` if invalid."""
+    try:
+        return FeedConfig(id=feed_id or default_feed_id(url), url=url, **options)
+    except ValidationError as exc:
+        raise FeedListError(f"not a valid feed: {exc}") from exc
+
+
 def load(path: Path) -> list[FeedConfig]:
+    """The feeds of ``path`` (none when it does not exist); ``FeedListError`` when it is not a
+    valid feed list."""
     if not path.exists():
         return []
-    return _LIST.validate_json(path.read_bytes())
+    try:
+        return _LIST.validate_json(path.read_bytes())
+    except (OSError, ValidationError) as exc:
+        raise FeedListError(f"{path} is not a valid feed list: {exc}") from exc
 
 
 def save(path: Path, feeds: list[FeedConfig]) -> None:
@@ -49,9 +64,9 @@ def save(path: Path, feeds: list[FeedConfig]) -> None:
 def add(path: Path, feed: FeedConfig) -> list[FeedConfig]:
     feeds = load(path)
     if any(f.id == feed.id for f in feeds):
-        raise ValueError(f"a feed with id {feed.id!r} already exists")
+        raise FeedListError(f"a feed with id {feed.id!r} already exists")
     if canonical_url(feed.url) is None:
-        raise ValueError(f"not an http(s) URL: {feed.url!r}")
+        raise FeedListError(f"not an http(s) URL: {feed.url!r}")
     feeds.append(feed)
     save(path, feeds)
     return feeds
@@ -61,6 +76,14 @@ def remove(path: Path, feed_id: str) -> list[FeedConfig]:
     feeds = load(path)
     kept = [f for f in feeds if f.id != feed_id]
     if len(kept) == len(feeds):
-        raise KeyError(feed_id)
+        raise FeedListError(f"no feed with id {feed_id!r} in {path}")
     save(path, kept)
     return kept
+
+
+def find(path: Path, feed_id: str) -> FeedConfig:
+    """The feed ``feed_id`` of the list; ``FeedListError`` when there is none."""
+    for feed in load(path):
+        if feed.id == feed_id:
+            return feed
+    raise FeedListError(f"no feed with id {feed_id!r} in {path}")

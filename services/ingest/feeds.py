@@ -35,9 +35,9 @@ import feedparser
 import feedparser.api
 from feedparser.encodings import convert_to_utf8
 
+from services.ingest.article_input import ArticleInput
 from services.ingest.errors import FeedParseError
 from services.ingest.normalize import parse_date
-from services.ingest.records import ArticleInput
 
 # Case-insensitive although XML is not: feedparser's loose parser is less particular.
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)

@@ -6,6 +6,7 @@ Every item ends up published, counted as a duplicate, or dead-lettered with its 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -13,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import orjson
-
-from services.ingest import feeds, records
+from services.ingest import feeds
+from services.ingest.article_input import Origin, decode_json
 from services.ingest.errors import InvalidInputError, PublishError
-from services.ingest.publisher import Outcome, Publisher, Sending
-from shared.models import RawArticle
+from services.ingest.intake import Intake, IntakeItem, Submitted
+from services.ingest.publisher import IntakeOutcome
+from shared.deadletter import Reason
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class ImportSummary:
     dead_lettered: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: IntakeOutcome) -> None:
         if outcome.status == "published":
             self.published += 1
         elif outcome.status == "duplicate":
@@ -43,46 +44,6 @@ class ImportSummary:
         else:
             self.dead_lettered += 1
             self.reasons[outcome.reason or "unknown"] += 1
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One input to turn into an article: the decoded record (or the error) and, when the
-    source had them, its own bytes."""
-
-    location: str
-    raw: bytes | None
-    record: object | InvalidInputError
-    language_hint: str | None = None
-
-    @property
-    def payload(self) -> bytes:
-        """What a dead letter keeps of the item: its bytes, else its record as JSON. Built on
-        demand: most items never need it."""
-        if self.raw is not None:
-            return self.raw
-        if isinstance(self.record, InvalidInputError):
-            return b""
-        if isinstance(self.record, records.ArticleInput):  # a feed entry
-            return self.record.model_dump_json(exclude_none=True).encode()
-        return orjson.dumps(self.record)
-
-
-def item_article(item: Item, *, default_source: str, fetched_at: datetime) -> RawArticle:
-    """The article of one file item; ``InvalidInputError`` when there is none."""
-    if isinstance(item.record, InvalidInputError):
-        raise item.record
-    if isinstance(item.record, records.ArticleInput):  # a feed entry
-        return records.build(
-            item.record,
-            source_kind="file",
-            default_source=default_source,
-            fetched_at=fetched_at,
-            language_hint=item.language_hint,
-        )
-    return records.from_input(
-        item.record, source_kind="file", default_source=default_source, fetched_at=fetched_at
-    )
 
 
 def input_files(paths: list[Path]) -> list[Path]:
@@ -116,80 +77,81 @@ def _sniff(path: Path, head: bytes) -> str:
     return "feed"
 
 
-def _ndjson_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
+def _ndjson_items(
+    path: Path, origin: Origin, advance: Callable[[int], None]
+) -> Iterator[IntakeItem]:
     prefix = f"file:{path}:"
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             advance(len(line))
             if not line.strip():
                 continue
-            location = prefix + str(number)
-            try:
-                record: object | InvalidInputError = records.decode_json(line, "line")
-            except InvalidInputError as exc:
-                record = exc
-            yield Item(location, line.rstrip(b"\r\n"), record)
+            yield IntakeItem.decoded(prefix + str(number), line.rstrip(b"\r\n"), origin)
 
 
-def _feed_items(path: Path, content: bytes) -> Iterator[Item]:
+def _feed_items(path: Path, origin: Origin, content: bytes) -> Iterator[IntakeItem]:
     # No base URL: a file has none (its own file:// path would turn relative links into file://
     # ones, refused all the same), and feedparser resolves against a base at every element.
     parsed = feeds.parse(content)
     if parsed.warning:
         log.warning("feed not well-formed, read liberally file=%s problem=%s", path, parsed.warning)
+    origin = dataclasses.replace(origin, language_hint=parsed.language)
     for index, entry in enumerate(parsed.entries):
-        location = f"file:{path}[{index}]"
-        if isinstance(entry, InvalidInputError):
-            yield Item(location, b"", entry)
-        else:
-            yield Item(location, None, entry, parsed.language)
+        yield IntakeItem(f"file:{path}[{index}]", None, entry, origin)
 
 
-def _json_items(path: Path, content: bytes) -> Iterator[Item]:
-    document = records.decode_json(content, "file")
+def _json_items(path: Path, origin: Origin, content: bytes) -> Iterator[IntakeItem]:
+    document = decode_json(content, "file")
     if isinstance(document, dict) and str(document.get("version", "")).startswith(
         "https://jsonfeed.org/"
     ):
-        yield from _feed_items(path, content)
+        yield from _feed_items(path, origin, content)
     elif isinstance(document, list):
         for index, record in enumerate(document):
-            yield Item(f"file:{path}[{index}]", None, record)
+            yield IntakeItem(f"file:{path}[{index}]", None, record, origin)
     else:
-        yield Item(f"file:{path}", content, document)
+        yield IntakeItem(f"file:{path}", content, document, origin)
 
 
-def file_items(path: Path, advance: Callable[[int], None] = lambda _n: None) -> Iterator[Item]:
+def file_items(
+    path: Path, advance: Callable[[int], None] = lambda _n: None
+) -> Iterator[IntakeItem]:
     """Every item of one file; a file that cannot be read at all, or holds no article (empty
     array, feed without entries), is one failed item, so it shows in the dead letters."""
+    origin = Origin("file", path.name, datetime.now(UTC))
     count = 0
-    for item in _file_items(path, advance):
+    for item in _file_items(path, origin, advance):
         count += 1
         yield item
     if count == 0:
-        error = InvalidInputError("no-articles", "the file holds no article")
-        yield Item(f"file:{path}", _excerpt(path, 4096), error)
+        error = InvalidInputError(Reason.NO_ARTICLES, "the file holds no article")
+        yield IntakeItem(f"file:{path}", _excerpt(path, 4096), error, origin)
 
 
-def _file_items(path: Path, advance: Callable[[int], None]) -> Iterator[Item]:
+def _file_items(path: Path, origin: Origin, advance: Callable[[int], None]) -> Iterator[IntakeItem]:
+    def failed(raw: bytes, error: InvalidInputError) -> IntakeItem:
+        return IntakeItem(f"file:{path}", raw, error, origin)
+
     try:
         with path.open("rb") as handle:
             head = handle.read(512)
         kind = _sniff(path, head)
         if kind == "ndjson":
-            yield from _ndjson_items(path, advance)
+            yield from _ndjson_items(path, origin, advance)
             return
         content = path.read_bytes()
         advance(len(content))
         if not content.strip():
-            raise InvalidInputError("empty-file", "the file is empty: no article in it")
-        yield from (_json_items(path, content) if kind == "json" else _feed_items(path, content))
+            raise InvalidInputError(Reason.EMPTY_FILE, "the file is empty: no article in it")
+        parse = _json_items if kind == "json" else _feed_items
+        yield from parse(path, origin, content)
     except InvalidInputError as exc:
-        yield Item(f"file:{path}", _excerpt(path), exc)
+        yield failed(_excerpt(path), exc)
     except OSError as exc:
-        yield Item(f"file:{path}", b"", InvalidInputError("unreadable-file", str(exc)))
+        yield failed(b"", InvalidInputError(Reason.UNREADABLE_FILE, str(exc)))
     except Exception as exc:  # a parser bug must not stop the import: the file is dead-lettered
         log.exception("unexpected error reading file=%s", path)
-        yield Item(f"file:{path}", _excerpt(path), InvalidInputError("parse-error", repr(exc)))
+        yield failed(_excerpt(path), InvalidInputError(Reason.PARSE_ERROR, repr(exc)))
 
 
 def _excerpt(path: Path, limit: int = 1024 * 1024) -> bytes:
@@ -202,58 +164,43 @@ def _excerpt(path: Path, limit: int = 1024 * 1024) -> bytes:
 
 def import_paths(
     paths: list[Path],
-    publisher: Publisher,
+    intake: Intake,
     *,
     batch_size: int = 500,
     advance: Callable[[int], None] = lambda _n: None,
 ) -> ImportSummary:
+    """Every item of every file through ``intake``, ``batch_size`` items at a time; one batch
+    awaits its acknowledgements while the next is read and sent."""
     summary = ImportSummary()
-    batch: list[RawArticle] = []
-    locations: list[str] = []  # where each article of the batch comes from
-    # One batch awaits its acknowledgements while the next is parsed and sent.
-    in_flight: Sending | None = None
+    batch: list[IntakeItem] = []
+    in_flight: Submitted | None = None
 
-    def confirm(sending: Sending, *, flush: bool) -> None:
-        for outcome in publisher.confirm(sending, flush=flush):
+    def settle(submitted: Submitted, *, flush: bool) -> None:
+        for outcome in intake.settle(submitted, flush=flush):
             summary.add(outcome)
 
-    def flush() -> None:
+    def submit() -> None:
         nonlocal in_flight
-        sending = publisher.send(batch, locations)
+        submitted = intake.submit(batch)
         batch.clear()
-        locations.clear()
-        previous, in_flight = in_flight, sending
+        previous, in_flight = in_flight, submitted
         if previous is not None:
             try:
-                confirm(previous, flush=False)
+                settle(previous, flush=False)
             except PublishError:
                 in_flight = None
-                confirm(sending, flush=True)  # what Kafka took is recorded; then report
+                settle(submitted, flush=True)  # what Kafka took is recorded; then report
                 raise
 
     for path in input_files(paths):
         summary.files += 1
-        fetched_at = datetime.now(UTC)
         for item in file_items(path, advance):
-            try:
-                article = item_article(item, default_source=path.name, fetched_at=fetched_at)
-            except InvalidInputError as exc:
-                summary.add(
-                    publisher.dead_letter(
-                        reason=exc.reason,
-                        error=str(exc),
-                        payload=item.payload,
-                        source=item.location,
-                    )
-                )
-                continue
-            batch.append(article)
-            locations.append(item.location)
+            batch.append(item)
             if len(batch) >= batch_size:
-                flush()
-    flush()
+                submit()
+    submit()
     if in_flight is not None:
-        confirm(in_flight, flush=True)
+        settle(in_flight, flush=True)
     log.info(
         "file import done files=%d published=%d duplicates=%d dead_lettered=%d",
         summary.files,

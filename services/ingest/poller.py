@@ -31,156 +31,37 @@ import itertools
 import logging
 import math
 import random
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import astuple, dataclass
-from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal, Self
+from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
-from services.ingest.errors import FetchError, InvalidInputError, PublishError
+from services.ingest.errors import FetchError, InvalidInputError
 from services.ingest.feedlist import FeedConfig
+from services.ingest.feedstate import FeedState, FeedStateStore
 from services.ingest.fetcher import Fetcher, FetchResult
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
+from shared.errors import NotAcknowledgedError
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["ok", "not-modified", "error", "disabled"]
+PollOutcome = Literal["ok", "not-modified", "error", "disabled"]
 Handler = Callable[[FeedConfig, FetchResult], float | None]
 
 _MAX_ERROR_CHARS = 1000
 
 
-@dataclass(slots=True)
-class FeedState:
-    """What the poller remembers about one feed (times are epoch seconds)."""
-
-    feed_id: str
-    etag: str | None = None
-    last_modified: str | None = None
-    failures: int = 0  # consecutive
-    next_due: float = 0.0
-    disabled: bool = False
-    disabled_reason: str | None = None
-    last_error: str | None = None
-    last_status: int | None = None
-    last_success: float | None = None
-    last_attempt: float | None = None
-    # The feed's last <ttl>, so that it still applies while the feed answers 304.
-    ttl_s: float | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class PollResult:
     feed_id: str
-    outcome: Outcome
+    outcome: PollOutcome
     error_kind: str | None
     next_due: float
     status: int | None = None
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feed_state (
-    feed_id TEXT PRIMARY KEY,
-    etag TEXT,
-    last_modified TEXT,
-    failures INTEGER NOT NULL,
-    next_due REAL NOT NULL,
-    disabled INTEGER NOT NULL,
-    disabled_reason TEXT,
-    last_error TEXT,
-    last_status INTEGER,
-    last_success REAL,
-    last_attempt REAL,
-    ttl_s REAL
-)
-"""
-_UPSERT = """
-INSERT INTO feed_state VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT(feed_id) DO UPDATE SET
-    etag = excluded.etag,
-    last_modified = excluded.last_modified,
-    failures = excluded.failures,
-    next_due = excluded.next_due,
-    disabled = excluded.disabled,
-    disabled_reason = excluded.disabled_reason,
-    last_error = excluded.last_error,
-    last_status = excluded.last_status,
-    last_success = excluded.last_success,
-    last_attempt = excluded.last_attempt,
-    ttl_s = excluded.ttl_s
-"""
-_SELECT = """
-SELECT feed_id, etag, last_modified, failures, next_due, disabled, disabled_reason, last_error,
-       last_status, last_success, last_attempt, ttl_s
-FROM feed_state
-"""
-
-
-class FeedStateStore:
-    """Feed states in SQLite (WAL), safe to share between threads; survives restarts."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        # One connection shared under the lock; autocommit, each write is one statement.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
-
-    def get(self, feed_id: str) -> FeedState:
-        """The stored state, or a fresh one that is due now."""
-        with self._lock:
-            row = self._db.execute(f"{_SELECT} WHERE feed_id = ?", (feed_id,)).fetchone()
-        return _state(row) if row else FeedState(feed_id=feed_id)
-
-    def put(self, state: FeedState) -> None:
-        # Column order = field order; sqlite3 stores the bool as 0/1.
-        with self._lock:
-            self._db.execute(_UPSERT, astuple(state))
-
-    def all(self) -> dict[str, FeedState]:
-        with self._lock:
-            rows = self._db.execute(_SELECT).fetchall()
-        return {row[0]: _state(row) for row in rows}
-
-    def enable(self, feed_id: str) -> bool:
-        """Re-enable a disabled feed, due now with no failures; False if it was not disabled."""
-        with self._lock:
-            cursor = self._db.execute(
-                "UPDATE feed_state SET disabled = 0, disabled_reason = NULL, failures = 0, "
-                "next_due = 0 WHERE feed_id = ? AND disabled = 1",
-                (feed_id,),
-            )
-        return cursor.rowcount > 0
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-def _state(row: tuple[Any, ...]) -> FeedState:
-    state = FeedState(*row)  # _SELECT lists the columns in field order
-    state.disabled = bool(state.disabled)
-    return state
 
 
 def _host(url: str) -> str:
@@ -360,7 +241,7 @@ class Poller:
         self.metrics.fetches.labels(status=str(result.status)).inc()
         state.last_status = result.status
         if result.status == 304:
-            outcome: Outcome = "not-modified"
+            outcome: PollOutcome = "not-modified"
         else:
             try:
                 state.ttl_s = _positive(self.handle(feed, result))
@@ -405,7 +286,7 @@ class Poller:
         state.last_error = f"{kind}: {message}"[:_MAX_ERROR_CHARS]
         delay = self._backoff(feed, state.failures, retry_after)
         state.next_due = now + delay
-        outcome: Outcome = "error"
+        outcome: PollOutcome = "error"
         if state.failures >= self.settings.poll.disable_after_failures:
             outcome = "disabled"
             state.disabled = True
@@ -436,7 +317,7 @@ class Poller:
     def _handler_failed(
         self, feed: FeedConfig, state: FeedState, now: float, exc: Exception
     ) -> PollResult:
-        kind = "publish" if isinstance(exc, PublishError) else "handler"
+        kind = "publish" if isinstance(exc, NotAcknowledgedError) else "handler"
         self.metrics.fetch_errors.labels(kind=kind).inc()
         log.error("feed handler failed feed_id=%s kind=%s", feed.id, kind, exc_info=exc)
         # Validators left as they were: the next poll fetches this content again in full.

@@ -1,15 +1,18 @@
-"""Ingest settings (env prefix ``NEWSWIRE_INGEST_``; Kafka via ``NEWSWIRE_KAFKA_*``)."""
+"""Ingest settings (env prefix ``NEWSWIRE_INGEST_``; Kafka via ``NEWSWIRE_KAFKA_*``, fetching
+via ``NEWSWIRE_FETCH_*``, polling via ``NEWSWIRE_POLL_*``)."""
 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
+from typing import Any, ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.names import Names
-from shared.settings import KafkaSettings
+from shared import ports
+from shared.settings import ServiceSettings
 
 
 def _state_home() -> Path:
@@ -43,10 +46,17 @@ class FetchSettings(BaseSettings):
     per_host_concurrency: int = Field(default=2, ge=1)
 
 
+# The poller's port before it had a host and port of its own (deprecated).
+OLD_METRICS_PORT = "NEWSWIRE_INGEST_METRICS_PORT"
+
+
 class PollSettings(BaseSettings):
-    """Feed polling policy (env prefix ``NEWSWIRE_POLL_``)."""
+    """Feed polling policy and the poller's /metrics address (env prefix ``NEWSWIRE_POLL_``)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSWIRE_POLL_", extra="ignore")
+
+    host: str = ports.DEFAULT_HOST
+    port: int = Field(default=ports.POLL, ge=1, le=65535, description="/metrics of `poll`.")
 
     default_interval_s: float = Field(default=900.0, gt=0)
     min_interval_s: float = Field(default=60.0, ge=0)
@@ -55,31 +65,39 @@ class PollSettings(BaseSettings):
     workers: int = Field(default=8, ge=1)
     tick_s: float = Field(default=1.0, gt=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _old_metrics_port(cls, data: Any) -> Any:
+        # The new name wins when both are set.
+        old = os.environ.get(OLD_METRICS_PORT)
+        if old is None or not isinstance(data, dict) or "port" in data:
+            return data
+        message = f"{OLD_METRICS_PORT} is deprecated: set NEWSWIRE_POLL_PORT instead"
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        return {**data, "port": old}
 
-class IngestSettings(BaseSettings):
+
+class IngestSettings(ServiceSettings):
+    """``host``/``port`` are the push API's (``ingest serve``)."""
+
     model_config = SettingsConfigDict(
         env_prefix="NEWSWIRE_INGEST_", extra="ignore", populate_by_name=True
     )
+    renamed_env: ClassVar[dict[str, str]] = {
+        "NEWSWIRE_INGEST_API_HOST": "host",
+        "NEWSWIRE_INGEST_API_PORT": "port",
+    }
 
-    namespace: str = Field(default="newswire", validation_alias="NEWSWIRE_NAMESPACE")
     state_dir: Path = Field(default_factory=_state_home, description="Dedup and feed state.")
     feeds_file: Path = Field(default_factory=lambda: _config_home() / "feeds.json")
     api_key: SecretStr | None = Field(default=None, description="Required by POST /articles.")
-    api_host: str = "127.0.0.1"
-    api_port: int = Field(default=8000, ge=1, le=65535)
+    host: str = ports.DEFAULT_HOST
+    port: int = Field(default=ports.INGEST, ge=1, le=65535)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     max_batch_items: int = Field(default=10_000, ge=1)
-    dead_letter_excerpt_bytes: int = Field(default=64 * 1024, ge=256)
-    metrics_port: int | None = Field(default=None, description="/metrics port for `poll`.")
-    shutdown_timeout_s: float = Field(default=30.0, gt=0)
 
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     poll: PollSettings = Field(default_factory=PollSettings)
-
-    @property
-    def names(self) -> Names:
-        return Names(self.namespace)
 
     @property
     def dedup_db(self) -> Path:

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from services.ingest.api import create_app
 from services.ingest.context import open_publisher
+from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.deadletter import DeadLetter
@@ -36,9 +37,12 @@ def client(kafka_settings: KafkaSettings, names: Names, tmp_path: Path) -> Itera
         max_batch_items=5,
     )
     metrics = IngestMetrics()
-    app = create_app(settings, metrics, lambda: open_publisher(settings, metrics))
-    with TestClient(app) as test_client:
-        yield test_client
+    publisher = open_publisher(settings, metrics)
+    try:
+        with TestClient(create_app(settings, metrics, Intake(publisher))) as test_client:
+            yield test_client
+    finally:
+        publisher.close()
 
 
 def test_requires_the_api_key(client: TestClient) -> None:
@@ -139,7 +143,8 @@ def test_an_article_over_the_topic_limit_is_listed_as_rejected(
         api_key=SecretStr("s3cret-key"),
     )
     metrics = IngestMetrics()
-    app = create_app(settings, metrics, lambda: open_publisher(settings, metrics))
+    publisher = open_publisher(settings, metrics)
+    app = create_app(settings, metrics, Intake(publisher))
     batch = [
         {"title": "Long", "url": "https://news.example.fr/long", "body": "mot " * 1000},
         {"title": "Court", "url": "https://news.example.fr/court"},
@@ -152,3 +157,4 @@ def test_an_article_over_the_topic_limit_is_listed_as_rejected(
         alone = client.post("/articles", json=batch[0], headers=KEY)
         assert alone.status_code == 422
         assert alone.json()["rejected"][0]["reason"] == "too-large"
+    publisher.close()

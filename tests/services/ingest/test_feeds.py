@@ -9,10 +9,10 @@ from typing import Any
 import feedparser
 import pytest
 
-from services.ingest import feeds, files, records
+from services.ingest import article_input, feeds, files
+from services.ingest.article_input import ArticleInput, Origin
 from services.ingest.errors import FeedParseError
 from services.ingest.normalize import parse_date
-from services.ingest.records import ArticleInput
 
 RSS2 = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
@@ -313,7 +313,7 @@ def dated_feed(dates: list[str], element: str = "pubDate") -> bytes:
 
 def built(entry: ArticleInput | FeedParseError) -> Any:
     assert isinstance(entry, ArticleInput)
-    return records.build(entry, source_kind="feed", default_source="x", fetched_at=NOW)
+    return article_input.from_input(entry, Origin("feed", "x", NOW))
 
 
 @pytest.mark.parametrize("element", ["pubDate", "dc:date", "atom:updated"])
@@ -379,17 +379,15 @@ def test_a_feed_file_with_a_year_0_entry_keeps_its_other_entries(tmp_path: Path)
     path = tmp_path / "feed.rss"
     path.write_bytes(dated_feed(["Sat, 01 Jan 0000 00:00:00 GMT"]))
     items = list(files.file_items(path))
-    assert [i.location for i in items] == [f"file:{path}[0]", f"file:{path}[1]"]
-    articles = [files.item_article(i, default_source="f", fetched_at=NOW) for i in items]
+    assert [i.source for i in items] == [f"file:{path}[0]", f"file:{path}[1]"]
+    articles = [i.article() for i in items]
     assert [a.published_at_inferred for a in articles] == [False, True]
 
 
 def test_a_pushed_year_0_date_is_the_fetch_time_flagged() -> None:
-    article = records.from_input(
+    article = article_input.from_input(
         {"title": "t", "url": "https://x.example/a", "published": "0000-01-01T00:00:00Z"},
-        source_kind="push",
-        default_source="push",
-        fetched_at=NOW,
+        Origin("push", "push", NOW),
     )
     assert (article.published_at, article.published_at_inferred) == (NOW, True)
     assert article.published_raw == "0000-01-01T00:00:00Z"

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from services.ingest.api import create_app
 from services.ingest.context import open_publisher
+from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.deadletter import DeadLetter
@@ -35,9 +36,12 @@ def client(kafka_settings: KafkaSettings, names: Names, tmp_path: Path) -> Itera
         max_body_bytes=1024 * 1024,
     )
     metrics = IngestMetrics()
-    app = create_app(settings, metrics, lambda: open_publisher(settings, metrics))
-    with TestClient(app) as test_client:
-        yield test_client
+    publisher = open_publisher(settings, metrics)
+    try:
+        with TestClient(create_app(settings, metrics, Intake(publisher))) as test_client:
+            yield test_client
+    finally:
+        publisher.close()
 
 
 @pytest.mark.parametrize(

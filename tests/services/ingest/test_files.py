@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from services.ingest.article_input import ArticleInput, Origin
 from services.ingest.context import open_publisher
 from services.ingest.errors import InvalidInputError
-from services.ingest.files import Item, import_paths
+from services.ingest.files import import_paths
+from services.ingest.intake import Intake, IntakeItem
 from services.ingest.metrics import IngestMetrics
-from services.ingest.records import ArticleInput
 from services.ingest.settings import IngestSettings
 from shared.deadletter import DeadLetter
 from shared.models import RawArticle
@@ -61,8 +63,8 @@ def test_import_accounts_for_every_item(
     )
     publisher = open_publisher(settings, IngestMetrics())
     try:
-        summary = import_paths([inputs], publisher, batch_size=2)
-        again = import_paths([inputs], publisher)
+        summary = import_paths([inputs], Intake(publisher), batch_size=2)
+        again = import_paths([inputs], Intake(publisher))
     finally:
         publisher.close()
 
@@ -104,8 +106,13 @@ def test_import_accounts_for_every_item(
 
 
 def test_an_item_without_bytes_of_its_own_keeps_its_record_as_payload() -> None:
+    origin = Origin("file", "x", datetime.now(UTC))
+
+    def item(raw: bytes | None, record: object) -> IntakeItem:
+        return IntakeItem("x", raw, record, origin)
+
     entry = ArticleInput(guid="urn:uuid:2", language="en")  # a feed entry
-    assert json.loads(Item("x", None, entry).payload) == {"guid": "urn:uuid:2", "language": "en"}
-    assert json.loads(Item("x", None, {"a": [1]}).payload) == {"a": [1]}  # a JSON array item
-    assert Item("x", b"line", {"a": 1}).payload == b"line"
-    assert Item("x", None, InvalidInputError("invalid-json", "bad")).payload == b""
+    assert json.loads(item(None, entry).payload) == {"guid": "urn:uuid:2", "language": "en"}
+    assert json.loads(item(None, {"a": [1]}).payload) == {"a": [1]}  # a JSON array item
+    assert item(b"line", {"a": 1}).payload == b"line"
+    assert item(None, InvalidInputError("invalid-json", "bad")).payload == b""

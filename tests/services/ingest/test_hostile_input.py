@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from services.ingest.api import create_app
 from services.ingest.context import open_publisher
 from services.ingest.files import import_paths
+from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.names import Names
@@ -114,7 +115,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, infra: Any) -> Iterator[dict
         max_body_bytes=8 * 1024 * 1024,
     )
     metrics = IngestMetrics()
-    app = create_app(ingest, metrics, lambda: open_publisher(ingest, metrics))
+    publisher = open_publisher(ingest, metrics)
+    app = create_app(ingest, metrics, Intake(publisher))
     with TestClient(app) as client:
         yield {
             "client": client,
@@ -123,6 +125,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, infra: Any) -> Iterator[dict
             "settings": ingest,
             "counts": {"inputs": 0, "accounted": 0, "rejected": 0, "file_items": 0},
         }
+    publisher.close()
 
 
 @settings(
@@ -179,7 +182,7 @@ def test_file_importer_accounts_for_everything(
         (folder / f"input-{i}{suffix}").write_bytes(content)
     publisher = open_publisher(stack["settings"], IngestMetrics())
     try:
-        summary = import_paths([folder], publisher)
+        summary = import_paths([folder], Intake(publisher))
     finally:
         publisher.close()
     assert summary.files == len(files)

@@ -5,6 +5,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ import pytest
 
 from services.ingest.errors import FeedParseError
 from services.ingest.feedlist import FeedConfig
+from services.ingest.feedstate import FeedState, FeedStateStore
 from services.ingest.fetcher import Fetcher, FetchResult
 from services.ingest.metrics import IngestMetrics
-from services.ingest.poller import FeedState, FeedStateStore, Poller, PollResult
+from services.ingest.poller import Poller, PollResult
 from services.ingest.settings import FetchSettings, IngestSettings, PollSettings
 from tests.services.ingest.http_fixtures import Reply, ScriptedServer
 
@@ -308,7 +310,7 @@ def test_state_survives_a_restart(
 
 
 def test_unknown_feed_is_due_now(tmp_path: Path) -> None:
-    with FeedStateStore(tmp_path / "s.sqlite3") as store:
+    with closing(FeedStateStore(tmp_path / "s.sqlite3")) as store:
         assert store.get("new") == FeedState("new")
         assert store.get("new").next_due == 0.0
         assert store.all() == {}
@@ -319,17 +321,17 @@ def test_invalid_feed_counts_as_a_failure(http_server: ScriptedServer, make_rig:
     http_server.script("/f", Reply(200, {"ETag": '"broken"'}, b"<rss"))
 
     def handle(_feed: FeedConfig, _result: FetchResult) -> float | None:
-        raise FeedParseError("feed-malformed", "not a feed")
+        raise FeedParseError("malformed-feed", "not a feed")
 
     rig = make_rig([feed(http_server, "f")], handle=handle)
     result = rig.poll_at(T0)["f"]
     assert result.outcome == "error"
-    assert result.error_kind == "feed-malformed"
+    assert result.error_kind == "malformed-feed"
     state = rig.store.get("f")
     assert state.failures == 1
     # Not remembered: the next poll gets the whole document again.
     assert state.etag is None
-    assert rig.sample("newswire_ingest_fetch_errors_total", kind="feed-malformed") == 1
+    assert rig.sample("newswire_ingest_fetch_errors_total", kind="malformed-feed") == 1
     rig.poll_at(result.next_due)
     assert "if-none-match" not in http_server.requests[-1].headers
 

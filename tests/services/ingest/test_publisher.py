@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from kafka.admin import NewTopic
 
+from services.ingest.article_input import Origin
 from services.ingest.context import open_publisher
+from services.ingest.intake import Intake, IntakeItem
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.deadletter import DeadLetter
@@ -82,10 +84,10 @@ def test_dead_letter_record(
     publisher = open_publisher(settings, IngestMetrics())
     settings_limit = settings.dead_letter_excerpt_bytes
     payload = b'{"title": ' + b"x" * (settings_limit + 10)
-    publisher.dead_letter(
-        reason="invalid-json", error="Expecting value", payload=payload, source="file:/x:3"
-    )
+    origin = Origin("file", "x", datetime.now(UTC))
+    (outcome,) = Intake(publisher).take([IntakeItem.decoded("file:/x:3", payload, origin)])
     publisher.close()
+    assert (outcome.status, outcome.reason) == ("dead-lettered", "invalid-json")
     (record,) = read_all(kafka_settings, names.dead_letter_topic)
     letter = DeadLetter.model_validate(json.loads(record.value))
     assert letter.stage == "ingest"

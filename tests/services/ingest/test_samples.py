@@ -11,6 +11,7 @@ import pytest
 
 from services.ingest.context import open_publisher
 from services.ingest.files import import_paths
+from services.ingest.intake import Intake
 from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.deadletter import DeadLetter
@@ -30,7 +31,7 @@ def test_samples_import(kafka_settings: KafkaSettings, names: Names, tmp_path: P
     publisher = open_publisher(settings, IngestMetrics())
     try:
         summary = import_paths(
-            [SAMPLES / "feeds", SAMPLES / "articles", SAMPLES / "broken"], publisher
+            [SAMPLES / "feeds", SAMPLES / "articles", SAMPLES / "broken"], Intake(publisher)
         )
     finally:
         publisher.close()

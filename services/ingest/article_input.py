@@ -1,4 +1,4 @@
-"""Article input (files and the push endpoint) -> ``RawArticle``.
+"""Article input (files, the push endpoint, feed entries) -> ``RawArticle``.
 
 The input format is deliberately forgiving about *shape* (``body`` or ``content``, ``authors`` as
 a list or a string, ``published`` in many date formats) and strict about *types*: a title that is
@@ -8,22 +8,32 @@ a number is an error, not a string. Anything that cannot become a valid article 
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.ingest.errors import InvalidInputError
 from services.ingest.normalize import html_to_text, language_tag, parse_date, single_line
+from shared.deadletter import Reason
 from shared.ids import canonical_url
 from shared.models import BOUNDED_KEYWORDS, RawArticle, SourceKind
 
 KEYWORD_LOCATIONS = {(name,) for name in BOUNDED_KEYWORDS}
-P = ParamSpec("P")
-R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """What the articles of one source share: their kind, the source name of an article that
+    names none, when they were fetched, the source's language and feed."""
+
+    source_kind: SourceKind
+    default_source: str
+    fetched_at: datetime
+    language_hint: str | None = None
+    feed_id: str | None = None
 
 
 class ArticleInput(BaseModel):
@@ -59,8 +69,10 @@ def decode_json(raw: bytes, what: str) -> object:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as bad:
-            raise InvalidInputError("invalid-utf8", f"{what} is not valid UTF-8: {bad}") from exc
-        raise InvalidInputError("invalid-json", f"{what} is not valid JSON: {exc}") from exc
+            raise InvalidInputError(
+                Reason.INVALID_UTF8, f"{what} is not valid UTF-8: {bad}"
+            ) from exc
+        raise InvalidInputError(Reason.INVALID_JSON, f"{what} is not valid JSON: {exc}") from exc
 
 
 def _errors(exc: ValidationError) -> str:
@@ -77,81 +89,55 @@ def _authors(item: ArticleInput) -> list[str]:
     return [name for name in (single_line(v) for v in values) if name][:50]
 
 
-def from_input(
-    data: object,
-    *,
-    source_kind: SourceKind,
-    default_source: str,
-    fetched_at: datetime,
-    language_hint: str | None = None,
-    feed_id: str | None = None,
-) -> RawArticle:
-    """Validate and normalise one input record; raise ``InvalidInputError`` if impossible."""
+def from_input(data: object, origin: Origin) -> RawArticle:
+    """A decoded JSON value or a feed entry -> ``RawArticle``; ``InvalidInputError`` if it
+    cannot be one."""
+    item = data if isinstance(data, ArticleInput) else _validate(data)
+    try:
+        return _build(item, origin)
+    except InvalidInputError:
+        raise
+    except Exception as exc:  # an odd input must never stop its source: it is dead-lettered
+        raise InvalidInputError(Reason.INVALID_ARTICLE, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _validate(data: object) -> ArticleInput:
     if not isinstance(data, dict):
         raise InvalidInputError(
-            "not-an-object", f"an article must be a JSON object, got {type(data).__name__}"
+            Reason.NOT_AN_OBJECT, f"an article must be a JSON object, got {type(data).__name__}"
         )
     try:
-        item = ArticleInput.model_validate(data)
+        return ArticleInput.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInputError("invalid-field", _errors(exc)) from exc
-    return build(
-        item,
-        source_kind=source_kind,
-        default_source=default_source,
-        fetched_at=fetched_at,
-        language_hint=language_hint,
-        feed_id=feed_id,
-    )
+        raise InvalidInputError(Reason.INVALID_FIELD, _errors(exc)) from exc
 
 
-def _invalid_input_on_failure(function: Callable[P, R]) -> Callable[P, R]:
-    """Any failure of ``function`` becomes an ``InvalidInputError``: an odd input must never
-    stop its source, it is dead-lettered."""
-
-    @functools.wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return function(*args, **kwargs)
-        except InvalidInputError:
-            raise
-        except Exception as exc:
-            raise InvalidInputError("invalid-article", f"{type(exc).__name__}: {exc}") from exc
-
-    return wrapper
-
-
-@_invalid_input_on_failure
-def build(
-    item: ArticleInput,
-    *,
-    source_kind: SourceKind,
-    default_source: str,
-    fetched_at: datetime,
-    language_hint: str | None = None,
-    feed_id: str | None = None,
-) -> RawArticle:
-    """``ArticleInput`` -> ``RawArticle``; any failure is an ``InvalidInputError``."""
+def _build(item: ArticleInput, origin: Origin) -> RawArticle:
     url_text = item.url or item.link
     url = canonical_url(url_text) if url_text else None
     if url_text and url is None:
-        raise InvalidInputError("invalid-url", f"not an http(s) URL: {url_text[:200]!r}")
+        raise InvalidInputError(Reason.INVALID_URL, f"not an http(s) URL: {url_text[:200]!r}")
     title = single_line(item.title)
     summary = html_to_text(item.summary or item.description)
     body = html_to_text(item.body or item.content)
     if not (title or summary or body):
-        raise InvalidInputError("empty-article", "an article needs a title, a summary or a body")
+        raise InvalidInputError(
+            Reason.EMPTY_ARTICLE, "an article needs a title, a summary or a body"
+        )
     date_text = item.published or item.published_at or item.date
     published = parse_date(date_text)
-    source = (item.source or "").strip() or (url.split("/")[2] if url else default_source)
+    source = (item.source or "").strip() or (url.split("/")[2] if url else origin.default_source)
     guid = (item.guid or item.id or "").strip() or None
     extra: dict[str, Any] = {
         "authors": _authors(item),
-        "language_hint": language_tag(item.language or item.lang) or language_tag(language_hint),
-        "feed_id": item.feed_id or feed_id,
+        "language_hint": language_tag(item.language or item.lang)
+        or language_tag(origin.language_hint),
+        "feed_id": item.feed_id or origin.feed_id,
     }
     if not (url or guid) and not (title or body or summary):
-        raise InvalidInputError("no-identity", "an article needs a URL, a GUID or some content")
+        raise InvalidInputError(
+            Reason.NO_IDENTITY, "an article needs a URL, a GUID or some content"
+        )
     try:
         return RawArticle.create(
             # A title cut from the text is one line too.
@@ -162,8 +148,8 @@ def build(
             body=body,
             published_at=published,
             published_raw=date_text,
-            fetched_at=fetched_at,
-            source_kind=source_kind,
+            fetched_at=origin.fetched_at,
+            source_kind=origin.source_kind,
             source=source[:200],
             clean_text=True,  # single_line and html_to_text output
             **extra,
@@ -174,8 +160,7 @@ def build(
             e["type"] == "string_too_long" and e["loc"][:1] in KEYWORD_LOCATIONS
             for e in exc.errors()
         )
-        raise InvalidInputError(
-            "field-too-long" if too_long else "invalid-article", _errors(exc)
-        ) from exc
+        reason = Reason.FIELD_TOO_LONG if too_long else Reason.INVALID_ARTICLE
+        raise InvalidInputError(reason, _errors(exc)) from exc
     except ValueError as exc:
-        raise InvalidInputError("invalid-article", str(exc)) from exc
+        raise InvalidInputError(Reason.INVALID_ARTICLE, str(exc)) from exc

@@ -4,15 +4,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.ingest.article_input import Origin, from_input
 from services.ingest.errors import InvalidInputError
-from services.ingest.records import from_input
 from shared.ids import article_id
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def convert(data: object) -> object:
-    return from_input(data, source_kind="push", default_source="push:test", fetched_at=NOW)
+    return from_input(data, Origin("push", "push:test", NOW))
 
 
 def test_full_record() -> None:
@@ -27,9 +27,7 @@ def test_full_record() -> None:
             "lang": "FR",
             "extra_field": "ignored",
         },
-        source_kind="push",
-        default_source="push:test",
-        fetched_at=NOW,
+        Origin("push", "push:test", NOW),
     )
     assert article.url == "https://news.example.fr/a"
     assert article.id == article_id("https://news.example.fr/a")
@@ -45,9 +43,7 @@ def test_full_record() -> None:
 def test_unparseable_date_falls_back_to_fetch_time_and_is_flagged() -> None:
     article = from_input(
         {"title": "t", "body": "b", "published": "yesterday-ish"},
-        source_kind="file",
-        default_source="a.json",
-        fetched_at=NOW,
+        Origin("file", "a.json", NOW),
     )
     assert article.published_at == NOW
     assert article.published_at_inferred
