@@ -26,7 +26,7 @@ source = app.topic(names_incoming, key_serializer="raw", value_serializer="raw")
 sink = app.topic(names_raw, key_serializer="raw", value_serializer="raw")
 
 
-@app.agent(source)
+@app.agent(source)  # type: ignore[untyped-decorator]
 async def forward(stream: Any) -> Any:
     async for events in stream.noack_take(500, within=0.05):
         futures = [
