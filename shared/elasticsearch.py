@@ -16,6 +16,13 @@ def _options(settings: ElasticsearchSettings, overrides: dict[str, Any]) -> dict
         # orjson for JSON bodies and answers: a search answer decodes in a fraction of the time.
         "serializer": OrjsonSerializer(),
     }
+    if settings.ca_certs is not None:
+        options["ca_certs"] = str(settings.ca_certs)
+    if not settings.verify_certs:
+        options["verify_certs"] = False
+    if len(settings.hosts) > 1:
+        # Requests are spread over the nodes; a dead node is retried elsewhere.
+        options["retry_on_timeout"] = True
     if settings.api_key is not None:
         options["api_key"] = settings.api_key.get_secret_value()
     elif settings.username is not None:
@@ -26,9 +33,9 @@ def _options(settings: ElasticsearchSettings, overrides: dict[str, Any]) -> dict
 
 
 def make_client(settings: ElasticsearchSettings, **overrides: Any) -> Elasticsearch:
-    return Elasticsearch(settings.url, **_options(settings, overrides))
+    return Elasticsearch(settings.hosts, **_options(settings, overrides))
 
 
 def make_async_client(settings: ElasticsearchSettings, **overrides: Any) -> AsyncElasticsearch:
     """The same client for asyncio code (aiohttp underneath): no thread per request."""
-    return AsyncElasticsearch(settings.url, **_options(settings, overrides))
+    return AsyncElasticsearch(settings.hosts, **_options(settings, overrides))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -129,20 +130,50 @@ def reachable(settings: KafkaSettings, timeout_s: float) -> bool:
     return False
 
 
+def cluster_replication(settings: KafkaSettings, admin: KafkaAdminClient) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) for topics newswire creates on this cluster."""
+    brokers = len(admin.describe_cluster().get("brokers", [])) or 1
+    return settings.replication_for(brokers)
+
+
+def resolved_replication(settings: KafkaSettings) -> tuple[int, int]:
+    """``cluster_replication`` with an admin client of its own (faust apps need it at start)."""
+    admin = make_admin(settings)
+    try:
+        return cluster_replication(settings, admin)
+    finally:
+        admin.close()
+
+
 def ensure_topics(
-    settings: KafkaSettings, topics: Iterable[str], partitions: int | None = None
+    settings: KafkaSettings,
+    topics: Iterable[str],
+    partitions: int | None = None,
+    *,
+    compacted: bool = False,
 ) -> list[str]:
-    """Create the topics that do not exist yet; return the ones created. Safe to run twice."""
+    """Create the topics that do not exist yet; return the ones created. Safe to run twice.
+
+    ``compacted``: keep the newest record per key forever (feed list, poll state), instead of
+    the broker's time-based retention.
+    """
     admin = make_admin(settings)
     try:
         existing = set(admin.list_topics())
+        factor, min_isr = cluster_replication(settings, admin)
+        configs = {
+            # Takes whatever our producers may send, whatever the broker's default.
+            "max.message.bytes": str(settings.max_request_bytes),
+            "min.insync.replicas": str(min_isr),
+        }
+        if compacted:
+            configs["cleanup.policy"] = "compact"
         wanted = [
             NewTopic(
                 name=t,
                 num_partitions=partitions or settings.partitions,
-                replication_factor=settings.replication_factor,
-                # Takes whatever our producers may send, whatever the broker's default.
-                topic_configs={"max.message.bytes": str(settings.max_request_bytes)},
+                replication_factor=factor,
+                topic_configs=configs,
             )
             for t in dict.fromkeys(topics)
             if t not in existing
@@ -155,8 +186,43 @@ def ensure_topics(
             except TopicAlreadyExistsError:
                 pass  # created concurrently by another process: that is what we wanted
         if created:
-            log.info("created topics topics=%s", ",".join(created))
+            log.info(
+                "created topics topics=%s replication=%d min_isr=%d",
+                ",".join(created),
+                factor,
+                min_isr,
+            )
         return created
+    finally:
+        admin.close()
+
+
+def replication_shortfalls(settings: KafkaSettings, topics: Iterable[str]) -> list[str]:
+    """Existing topics replicated less than the settings ask, one line each (for ``setup``)."""
+    admin = make_admin(settings)
+    try:
+        factor, min_isr = cluster_replication(settings, admin)
+        names = [t for t in dict.fromkeys(topics) if t in set(admin.list_topics())]
+        if not names:
+            return []
+        described = admin.describe_topics(names)
+        resources = [
+            ConfigResource(ConfigResourceType.TOPIC, t, {"min.insync.replicas": None})
+            for t in names
+        ]
+        configs = admin.describe_configs(resources, config_filter="all").get("topic", {})
+        problems = []
+        for topic in described:
+            name = topic["name"]
+            replicas = min((len(p["replica_nodes"]) for p in topic["partitions"]), default=0)
+            isr_value = configs.get(name, {}).get("min.insync.replicas", {}).get("value")
+            isr = int(isr_value) if isr_value is not None else 1
+            if replicas < factor or isr < min_isr:
+                problems.append(
+                    f"{name}: replication factor {replicas} (wanted {factor}), "
+                    f"min.insync.replicas {isr} (wanted {min_isr})"
+                )
+        return sorted(problems)
     finally:
         admin.close()
 
@@ -194,11 +260,18 @@ def topic_record_limit(settings: KafkaSettings, topic: str) -> int:
     """
     admin = make_admin(settings)
     try:
-        described = admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": None})],
-            config_filter="all",
-        )
-        value = described.get("topic", {}).get(topic, {}).get("max.message.bytes", {})["value"]
+        # A topic created a moment ago may not have its configs on every broker yet.
+        deadline = time.monotonic() + 5
+        while True:
+            described = admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": None})],
+                config_filter="all",
+            )
+            entry = described.get("topic", {}).get(topic, {}).get("max.message.bytes")
+            if entry is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        value = (entry or {})["value"]
         return min(settings.max_request_bytes, int(value))
     except Exception as exc:  # no right to describe configs, old broker: the producer's limit
         log.warning("topic limit unknown topic=%s error=%r", topic, exc)

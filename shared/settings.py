@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import warnings
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.names import Names
@@ -30,23 +31,46 @@ class KafkaSettings(BaseSettings):
     # An article body may reach 1,000,000 characters (up to ~4 MB of UTF-8): the brokers
     # newswire runs accept 8 MiB messages (message.max.bytes), and so do its producers.
     max_request_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
-    replication_factor: int = Field(default=1, ge=1)
+    # Replication of the topics newswire creates (its own and faust's internal ones). None:
+    # min(3, brokers in the cluster) and RF - 1 (at least 1): one broker may be lost without
+    # losing an acknowledged record (producers use acks=all) or stopping writes.
+    replication_factor: int | None = Field(default=None, ge=1)
+    min_insync_replicas: int | None = Field(default=None, ge=1)
 
     @property
     def servers(self) -> list[str]:
         return [s.strip() for s in self.bootstrap_servers.split(",") if s.strip()]
 
+    def replication_for(self, brokers: int) -> tuple[int, int]:
+        """(replication factor, min.insync.replicas) for a cluster of ``brokers`` brokers."""
+        factor = self.replication_factor or max(1, min(3, brokers))
+        min_isr = self.min_insync_replicas or max(1, factor - 1)
+        return factor, min(min_isr, factor)
+
 
 class ElasticsearchSettings(BaseSettings):
-    """How to reach Elasticsearch. Env: ``NEWSWIRE_ES_URL``, ``NEWSWIRE_ES_API_KEY``..."""
+    """How to reach Elasticsearch. Env: ``NEWSWIRE_ES_URLS`` (or ``NEWSWIRE_ES_URL``: one or
+    several node URLs, comma-separated), ``NEWSWIRE_ES_API_KEY``, ``NEWSWIRE_ES_CA_CERTS``..."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_ES_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSWIRE_ES_", extra="ignore", populate_by_name=True
+    )
 
-    url: str = "http://127.0.0.1:9200"
+    url: str = Field(
+        default="http://127.0.0.1:9200",
+        validation_alias=AliasChoices("url", "NEWSWIRE_ES_URLS", "NEWSWIRE_ES_URL"),
+        description="Node URLs, comma-separated: the client spreads requests and fails over.",
+    )
+    ca_certs: Path | None = Field(default=None, description="CA bundle of a TLS cluster.")
+    verify_certs: bool = True
     username: str | None = None
     password: SecretStr | None = None
     api_key: SecretStr | None = None
     request_timeout_s: float = Field(default=30.0, gt=0)
+
+    @property
+    def hosts(self) -> list[str]:
+        return [u.strip() for u in self.url.split(",") if u.strip()]
 
 
 class NamespaceSettings(BaseSettings):

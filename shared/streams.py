@@ -27,10 +27,12 @@ def faust_app(
     host: str,
     port: int,
     data_dir: Path,
+    replication_factor: int,
     session_timeout_s: float = 10.0,
     **extra: Any,
 ) -> Any:
-    """A faust App for one stage; ``data_dir`` must be this worker's own (one per port)."""
+    """A faust App for one stage; ``data_dir`` must be this worker's own (one per port);
+    ``replication_factor`` of faust's own topics (``shared.kafka.resolved_replication``)."""
     import faust
 
     return faust.App(
@@ -41,7 +43,7 @@ def faust_app(
         web_bind=host,
         web_port=port,
         topic_partitions=kafka.partitions,
-        topic_replication_factor=kafka.replication_factor,
+        topic_replication_factor=replication_factor,
         producer_acks=-1,
         producer_compression_type=(
             None if kafka.compression_type == "none" else kafka.compression_type

@@ -28,7 +28,7 @@ def dedup(
     """Decide new / changed / duplicate per article id and publish versioned raw articles."""
     from services.dedup.metrics import DedupMetrics
     from services.dedup.stage import DedupStage
-    from shared.kafka import ensure_topics
+    from shared.kafka import ensure_topics, resolved_replication
     from shared.streams import run_worker
 
     settings = DedupSettings()
@@ -39,11 +39,12 @@ def dedup(
     try:
         ensure_topics(settings.kafka, [names.incoming_topic, names.raw_topic])
         ensure_topics(settings.kafka, [names.dead_letter_topic])
+        replication = resolved_replication(settings.kafka)
     except Exception as exc:  # report any start-up failure plainly
         console.print(f"[red]cannot reach Kafka:[/red] {exc}")
         raise typer.Exit(int(ExitCode.UNAVAILABLE)) from exc
     with Lifecycle("dedup", shutdown_timeout_s=settings.shutdown_timeout_s) as life:
-        stage = DedupStage(settings, DedupMetrics(), on_fatal=life.fail)
+        stage = DedupStage(settings, DedupMetrics(), on_fatal=life.fail, replication=replication)
         run_worker(life, stage.app, loglevel=loglevel)
     raise typer.Exit(int(life.exit_code))
 

@@ -60,6 +60,7 @@ class DedupStage:
         metrics: DedupMetrics,
         *,
         on_fatal: Callable[[ExitCode, str], object] | None = None,
+        replication: tuple[int, int] = (1, 1),
     ) -> None:
         self.settings = settings
         self.metrics = metrics
@@ -73,6 +74,7 @@ class DedupStage:
             host=settings.host,
             port=settings.port,
             data_dir=settings.worker_dir,
+            replication_factor=replication[0],
             session_timeout_s=settings.session_timeout_s,
             store="rocksdb://" if settings.store == "rocksdb" else "memory://",
         )
@@ -89,7 +91,10 @@ class DedupStage:
             options=self._rocksdb_options(partitions),
             # Compaction only, never time-based deletion: the table is the dedup memory
             # (faust-streaming #597, #651: recovery from a changelog with holes).
-            extra_topic_configs={"cleanup.policy": "compact"},
+            extra_topic_configs={
+                "cleanup.policy": "compact",
+                "min.insync.replicas": str(replication[1]),
+            },
         )
         self.dead_letters = DeadLetterSink(
             "ingest",  # the stage of the article's life it fails in: it never became raw

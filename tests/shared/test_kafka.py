@@ -109,3 +109,40 @@ def test_keyed_records_land_where_the_default_partitioner_puts_them(
     producer.close()
     assert landed == [(kafka_python_murmur2(key) & 0x7FFFFFFF) % 5 for key in keys]
     assert len(set(landed)) == 5
+
+
+@pytest.mark.integration
+def test_topics_get_replication_and_min_isr_from_the_cluster(
+    kafka_settings: KafkaSettings, names: Names
+) -> None:
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    from shared.kafka import make_admin, replication_shortfalls
+
+    ensure_topics(kafka_settings, [names.feeds_topic], compacted=True)
+    admin = make_admin(kafka_settings)
+    try:
+        described = admin.describe_topics([names.feeds_topic])[0]
+        configs = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, names.feeds_topic, None)],
+            config_filter="all",
+        )["topic"][names.feeds_topic]
+    finally:
+        admin.close()
+    # One broker here: RF min(3, 1) = 1, min ISR max(1, RF - 1) = 1.
+    assert {len(p["replica_nodes"]) for p in described["partitions"]} == {1}
+    assert configs["min.insync.replicas"]["value"] == "1"
+    assert configs["cleanup.policy"]["value"] == "compact"
+    assert replication_shortfalls(kafka_settings, [names.feeds_topic]) == []
+    wanting_more = kafka_settings.model_copy(update={"replication_factor": 3})
+    (problem,) = replication_shortfalls(wanting_more, [names.feeds_topic])
+    assert problem.startswith(f"{names.feeds_topic}: replication factor 1 (wanted 3)")
+
+
+def test_replication_defaults_follow_the_cluster_size() -> None:
+    settings = KafkaSettings()
+    assert settings.replication_for(1) == (1, 1)
+    assert settings.replication_for(2) == (2, 1)
+    assert settings.replication_for(3) == (3, 2)
+    assert settings.replication_for(5) == (3, 2)
+    assert KafkaSettings(replication_factor=2, min_insync_replicas=5).replication_for(3) == (2, 2)
