@@ -2,15 +2,16 @@
 
 - A language with a spaCy pipeline in ``settings.pipelines`` (fr, en by default) goes through
   it, in batches per language (``nlp.pipe``), with only the components NER needs
-  (``ner_spacy``).
-- Russian without a spaCy pipeline goes through natasha (``ner_natasha``).
-- Every other language gets places and countries from the gazetteer (``gazetteer``): no model is
-  installed for it (spaCy's multilingual ``xx_ent_wiki_sm`` is not on the package index).
+  (``ner.spacy``).
+- Russian without a spaCy pipeline goes through natasha (``ner.natasha``).
+- Every other language gets places and countries from the gazetteer (``ner.gazetteer``): no
+  model is installed for it (spaCy's multilingual ``xx_ent_wiki_sm`` is not on the package
+  index).
   With a model, the gazetteer still adds the countries, continents and big cities it missed.
 
-Lower-case nationality adjectives come from a lexicon (``ner_demonyms``) in the languages that
-write them so. Then, the same for all: labels on one scale (``ner_mention``), mentions merged
-into entities, places with cross-language ids (``ner_merge``). Offsets are relative to the text
+Lower-case nationality adjectives come from a lexicon (``ner.demonyms``) in the languages that
+write them so. Then, the same for all: labels on one scale (``ner.mention``), mentions merged
+into entities, places with cross-language ids (``ner.merge``). Offsets are relative to the text
 given.
 """
 
@@ -21,12 +22,12 @@ from collections import defaultdict
 
 from spacy.language import Language
 
-from services.enrich import ner_spacy
-from services.enrich.gazetteer import Gazetteer
-from services.enrich.ner_demonyms import Demonyms
-from services.enrich.ner_mention import Mention
-from services.enrich.ner_merge import Merger
-from services.enrich.ner_natasha import RussianNer
+from services.enrich.ner import spacy as ner_spacy
+from services.enrich.ner.demonyms import Demonyms
+from services.enrich.ner.gazetteer import Gazetteer
+from services.enrich.ner.mention import Mention
+from services.enrich.ner.merge import Merger
+from services.enrich.ner.natasha import RussianNer
 from services.enrich.settings import EnrichSettings
 from shared.models import Entity
 

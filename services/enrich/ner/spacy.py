@@ -18,7 +18,7 @@ import spacy
 from spacy.language import Language
 from spacy.util import get_package_path, is_package, load_config
 
-from services.enrich.ner_mention import Mention, normalise_label
+from services.enrich.ner.mention import Mention, normalise_label
 
 log = logging.getLogger(__name__)
 
