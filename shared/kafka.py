@@ -7,6 +7,7 @@ at-least-once delivery; consumers never auto-commit, so offsets move only after 
 from __future__ import annotations
 
 import logging
+import socket
 import struct
 from collections.abc import Iterable
 from typing import Any
@@ -108,6 +109,23 @@ def make_admin(settings: KafkaSettings) -> KafkaAdminClient:
         client_id=f"{settings.client_id}-admin",
         request_timeout_ms=settings.request_timeout_ms,
     )
+
+
+def reachable(settings: KafkaSettings) -> bool:
+    """Whether a bootstrap server accepts TCP connections (within ``request_timeout_ms``).
+
+    Worth asking before opening a client that may not bootstrap: kafka-python 3.0 leaves an IO
+    thread and an unclosed socket behind each client whose bootstrap fails.
+    """
+    timeout_s = settings.request_timeout_ms / 1000
+    for server in settings.servers:
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "localhost", int(port)), timeout_s):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def ensure_topics(
