@@ -2,7 +2,8 @@
 
 - A language with a spaCy pipeline in ``settings.pipelines`` (fr, en by default) goes through
   it, in batches per language (``nlp.pipe``), with only the components NER needs
-  (``ner.spacy``).
+  (``ner.spacy``). A pipeline named there that cannot be loaded stops the start
+  (``ModelMissingError``): the quality of a language must not drop without anyone noticing.
 - Russian without a spaCy pipeline goes through natasha (``ner.natasha``).
 - Every other language gets places and countries from the gazetteer (``ner.gazetteer``): no
   model is installed for it (spaCy's multilingual ``xx_ent_wiki_sm`` is not on the package
@@ -22,6 +23,7 @@ from collections import defaultdict
 
 from spacy.language import Language
 
+from services.enrich.errors import ModelMissingError
 from services.enrich.ner import spacy as ner_spacy
 from services.enrich.ner.demonyms import Demonyms
 from services.enrich.ner.gazetteer import Gazetteer
@@ -36,6 +38,21 @@ log = logging.getLogger(__name__)
 _MODEL_GAP_POPULATION = 1_000_000
 
 
+def require_pipelines(pipelines: dict[str, str]) -> None:
+    """Raise ``ModelMissingError`` unless every language's pipeline is installed: a quick
+    check, before anything slow loads."""
+    for language, candidates in pipelines.items():
+        if ner_spacy.installed(candidates) is None:
+            raise ModelMissingError(_missing(language, candidates))
+
+
+def _missing(language: str, candidates: str) -> str:
+    return (
+        f"no spaCy pipeline for language {language!r} could be loaded (tried {candidates!r}; "
+        "scripts/bootstrap installs deploy/models.txt; NEWSWIRE_ENRICH_PIPELINES names them)"
+    )
+
+
 class EntityExtractor:
     def __init__(
         self,
@@ -45,14 +62,13 @@ class EntityExtractor:
         slim_pipelines: bool = True,
     ) -> None:
         self._batch_size = settings.batch_size
-        self._gazetteer = gazetteer or Gazetteer(settings.languages)
         self._pipelines: dict[str, Language] = {}
         for language, candidates in settings.pipelines.items():
             nlp = ner_spacy.load_pipeline(candidates, slim=slim_pipelines)
             if nlp is None:
-                log.warning("no spacy pipeline language=%s candidates=%s", language, candidates)
-            else:
-                self._pipelines[language] = nlp
+                raise ModelMissingError(_missing(language, candidates))
+            self._pipelines[language] = nlp
+        self._gazetteer = gazetteer or Gazetteer(settings.languages)
         self._russian = RussianNer() if "ru" not in self._pipelines else None
         self._demonyms = Demonyms(sorted(settings.languages))
         self._merger = Merger(self._gazetteer, sorted({*settings.languages, *settings.pipelines}))
