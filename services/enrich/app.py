@@ -15,7 +15,9 @@ When Kafka keeps refusing an output (``send_attempts`` tries, backing off up to
 ``send_retry_max_s``), the stage asks the lifecycle to stop with ``ExitCode.UNAVAILABLE``
 (``life.fail``) and acks nothing more: the worker stops, commits only what was acked before, and
 the process exits 3; the refused batch is redelivered to whichever worker takes its partitions
-next. A stop or a rebalance in the middle of a batch leaves it unacked too: redelivered.
+next. An unexpected error in the agent stops the worker the same way, with exit 1 (faust would
+restart the agent and go on past a batch never acked). A stop or a rebalance in the middle of a
+batch leaves it unacked too: redelivered.
 """
 
 from __future__ import annotations

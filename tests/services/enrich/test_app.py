@@ -236,6 +236,28 @@ def test_outputs_kafka_keeps_refusing_leave_the_batch_unacked_and_stop_with_3() 
     assert [acked(e) for e in producer.events] == [False, False]
 
 
+class WrongEnricher(Enricher):
+    """A bug: results that are neither enriched articles nor failures."""
+
+    def __init__(self, settings: EnrichSettings, detector: EnglishDetector) -> None:
+        super().__init__(settings, detector, Extractor())
+
+    def enrich_batch(self, articles: list[RawArticle]) -> list[EnrichedArticle | Any]:
+        return [None for _ in articles]
+
+
+def test_an_unexpected_error_stops_the_stage_with_1_and_acks_nothing() -> None:
+    producer = Producer()
+    stage = feed(
+        lambda: stage_for(producer, enricher=lambda s: WrongEnricher(s, EnglishDetector())),
+        producer,
+        records(article(1)),
+    )
+    assert stage.life.stop.is_set()
+    assert stage.life.exit_code == ExitCode.FAILED
+    assert [acked(e) for e in producer.events] == [False]
+
+
 def test_a_batch_is_delivered_while_the_next_one_is_enriched_and_acked_before_it() -> None:
     # The first output waits until the second batch is being enriched: without the overlap,
     # the stage would wait for its own delivery until the hold times out.
