@@ -86,7 +86,7 @@ def _run(
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NEWSWIRE_NAMESPACE": names.namespace}
     if kind == "subject":
         env |= {"NEWSWIRE_DEDUP_DATA_DIR": str(data_dir), "NEWSWIRE_DEDUP_PORT": str(port)}
-        command = [sys.executable, "-m", "services.dedup", "--loglevel", "warn"]
+        command = [sys.executable, "-m", "services.dedup"]
     else:
         env |= {
             "BENCH_SOURCE": names.incoming_topic,

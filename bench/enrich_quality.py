@@ -40,9 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.enrich import ner_spacy  # noqa: E402
 from services.enrich.entities import EntityExtractor  # noqa: E402
 from services.enrich.language import LanguageDetector  # noqa: E402
+from services.enrich.ner import spacy as ner_spacy  # noqa: E402
 from services.enrich.settings import EnrichSettings  # noqa: E402
 from services.ingest.errors import InvalidInputError  # noqa: E402
 from services.ingest.files import file_items  # noqa: E402

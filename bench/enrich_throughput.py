@@ -42,8 +42,8 @@ import lingua  # noqa: E402
 import spacy  # noqa: E402
 from kafka import KafkaConsumer, TopicPartition  # noqa: E402
 
-from services.enrich import ner_spacy  # noqa: E402
 from services.enrich.enricher import ner_text  # noqa: E402
+from services.enrich.ner import spacy as ner_spacy  # noqa: E402
 from services.enrich.settings import EnrichSettings  # noqa: E402
 from services.ingest.errors import InvalidInputError  # noqa: E402
 from services.ingest.files import file_items  # noqa: E402

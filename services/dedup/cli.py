@@ -23,7 +23,6 @@ console = Console(stderr=True)
 def dedup(
     host: Annotated[str | None, typer.Option(help="Default: NEWSWIRE_DEDUP_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: NEWSWIRE_DEDUP_PORT.")] = None,
-    loglevel: Annotated[str, typer.Option(help="Worker log level.")] = "info",
 ) -> None:
     """Decide new / changed / duplicate per article id and publish versioned raw articles."""
     from services.dedup.metrics import DedupMetrics
@@ -45,7 +44,7 @@ def dedup(
         raise typer.Exit(int(ExitCode.UNAVAILABLE)) from exc
     with Lifecycle("dedup", shutdown_timeout_s=settings.shutdown_timeout_s) as life:
         stage = DedupStage(settings, DedupMetrics(), on_fatal=life.fail, replication=replication)
-        run_worker(life, stage.app, loglevel=loglevel)
+        run_worker(life, stage.app)
     raise typer.Exit(int(life.exit_code))
 
 

@@ -18,6 +18,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from services.enrich.settings import EnrichSettings
+from shared.deadletter import Reason
 from shared.models import EnrichedArticle, Entity, RawArticle
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,10 @@ class Extractor(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    article_id: str
-    reason: str
+    """Why an article becomes a dead letter (``article_id`` None: the record is no article)."""
+
+    article_id: str | None
+    reason: Reason
     error: str
 
 
@@ -104,7 +107,7 @@ class Enricher:
                     )
                 )
             except ValidationError as exc:
-                results.append(Failure(article.id, "invalid-enrichment", str(exc)))
+                results.append(Failure(article.id, Reason.INVALID_ARTICLE, str(exc)))
         return results
 
     def _extract(
@@ -119,5 +122,6 @@ class Enricher:
             try:
                 results.append(self.extractor.extract_many([item])[0])
             except Exception as exc:  # this article cannot be enriched: dead-letter it
-                results.append(Failure(article.id, "ner-failed", f"{type(exc).__name__}: {exc}"))
+                error = f"{type(exc).__name__}: {exc}"
+                results.append(Failure(article.id, Reason.NER_FAILED, error))
         return results

@@ -2,15 +2,17 @@
 
 - A language with a spaCy pipeline in ``settings.pipelines`` (fr, en by default) goes through
   it, in batches per language (``nlp.pipe``), with only the components NER needs
-  (``ner_spacy``).
-- Russian without a spaCy pipeline goes through natasha (``ner_natasha``).
-- Every other language gets places and countries from the gazetteer (``gazetteer``): no model is
-  installed for it (spaCy's multilingual ``xx_ent_wiki_sm`` is not on the package index).
+  (``ner.spacy``). A pipeline named there that cannot be loaded stops the start
+  (``ModelMissingError``): the quality of a language must not drop without anyone noticing.
+- Russian without a spaCy pipeline goes through natasha (``ner.natasha``).
+- Every other language gets places and countries from the gazetteer (``ner.gazetteer``): no
+  model is installed for it (spaCy's multilingual ``xx_ent_wiki_sm`` is not on the package
+  index).
   With a model, the gazetteer still adds the countries, continents and big cities it missed.
 
-Lower-case nationality adjectives come from a lexicon (``ner_demonyms``) in the languages that
-write them so. Then, the same for all: labels on one scale (``ner_mention``), mentions merged
-into entities, places with cross-language ids (``ner_merge``). Offsets are relative to the text
+Lower-case nationality adjectives come from a lexicon (``ner.demonyms``) in the languages that
+write them so. Then, the same for all: labels on one scale (``ner.mention``), mentions merged
+into entities, places with cross-language ids (``ner.merge``). Offsets are relative to the text
 given.
 """
 
@@ -21,18 +23,34 @@ from collections import defaultdict
 
 from spacy.language import Language
 
-from services.enrich import ner_spacy
-from services.enrich.gazetteer import Gazetteer
-from services.enrich.ner_demonyms import Demonyms
-from services.enrich.ner_mention import Mention
-from services.enrich.ner_merge import Merger
-from services.enrich.ner_natasha import RussianNer
+from services.enrich.errors import ModelMissingError
+from services.enrich.ner import spacy as ner_spacy
+from services.enrich.ner.demonyms import Demonyms
+from services.enrich.ner.gazetteer import Gazetteer
+from services.enrich.ner.mention import Mention
+from services.enrich.ner.merge import Merger
+from services.enrich.ner.natasha import RussianNer
 from services.enrich.settings import EnrichSettings
 from shared.models import Entity
 
 log = logging.getLogger(__name__)
 
 _MODEL_GAP_POPULATION = 1_000_000
+
+
+def require_pipelines(pipelines: dict[str, str]) -> None:
+    """Raise ``ModelMissingError`` unless every language's pipeline is installed: a quick
+    check, before anything slow loads."""
+    for language, candidates in pipelines.items():
+        if ner_spacy.installed(candidates) is None:
+            raise ModelMissingError(_missing(language, candidates))
+
+
+def _missing(language: str, candidates: str) -> str:
+    return (
+        f"no spaCy pipeline for language {language!r} could be loaded (tried {candidates!r}; "
+        "scripts/bootstrap installs deploy/models.txt; NEWSWIRE_ENRICH_PIPELINES names them)"
+    )
 
 
 class EntityExtractor:
@@ -44,14 +62,13 @@ class EntityExtractor:
         slim_pipelines: bool = True,
     ) -> None:
         self._batch_size = settings.batch_size
-        self._gazetteer = gazetteer or Gazetteer(settings.languages)
         self._pipelines: dict[str, Language] = {}
         for language, candidates in settings.pipelines.items():
             nlp = ner_spacy.load_pipeline(candidates, slim=slim_pipelines)
             if nlp is None:
-                log.warning("no spacy pipeline language=%s candidates=%s", language, candidates)
-            else:
-                self._pipelines[language] = nlp
+                raise ModelMissingError(_missing(language, candidates))
+            self._pipelines[language] = nlp
+        self._gazetteer = gazetteer or Gazetteer(settings.languages)
         self._russian = RussianNer() if "ru" not in self._pipelines else None
         self._demonyms = Demonyms(sorted(settings.languages))
         self._merger = Merger(self._gazetteer, sorted({*settings.languages, *settings.pipelines}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.enrich.entities import EntityExtractor
-from services.enrich.ner_mention import Mention, normalise_label
+from services.enrich.ner.mention import Mention, normalise_label
 from services.enrich.settings import EnrichSettings
 from shared.models import Entity, EntityLabel
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.enrich.gazetteer import Place
+from services.enrich.ner.gazetteer import Place
 from shared.models import EntityLabel
 
 # Model label -> ours: WikiNER (fr, natasha), OntoNotes (en), and the usual spellings of both.

@@ -19,7 +19,7 @@ from natasha import (
     Segmenter,
 )
 
-from services.enrich.ner_mention import Mention, normalise_label
+from services.enrich.ner.mention import Mention, normalise_label
 
 log = logging.getLogger(__name__)
 

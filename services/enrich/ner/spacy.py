@@ -18,7 +18,7 @@ import spacy
 from spacy.language import Language
 from spacy.util import get_package_path, is_package, load_config
 
-from services.enrich.ner_mention import Mention, normalise_label
+from services.enrich.ner.mention import Mention, normalise_label
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,19 @@ def components_to_exclude(config: Any) -> list[str]:
     return [name for name in components if name not in keep]
 
 
+def _names(candidates: str) -> list[str]:
+    return [name for name in (part.strip() for part in candidates.split(",")) if name]
+
+
+def installed(candidates: str) -> str | None:
+    """The first of the comma-separated pipeline names that is installed, or None (nothing is
+    loaded: a quick check)."""
+    return next((name for name in _names(candidates) if _config_path(name) is not None), None)
+
+
 def load_pipeline(candidates: str, *, slim: bool = True) -> Language | None:
     """The first of the comma-separated pipeline names that loads, or None."""
-    for name in (part.strip() for part in candidates.split(",")):
-        if not name:
-            continue
+    for name in _names(candidates):
         config_path = _config_path(name)
         if config_path is None:
             log.info("spacy pipeline not installed name=%s", name)

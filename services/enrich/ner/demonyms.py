@@ -14,8 +14,8 @@ import unicodedata
 
 from babel import Locale, UnknownLocaleError
 
-from services.enrich import gazetteer
-from services.enrich.ner_mention import Mention
+from services.enrich.ner.mention import Mention
+from services.enrich.ner.wordlists import stop_words
 
 LANGUAGES = frozenset({"fr", "es", "it", "pt", "de"})
 _WORD = re.compile(r"\w+")
@@ -65,11 +65,11 @@ class Demonyms:
                 names = Locale.parse(language).languages
             except (ValueError, UnknownLocaleError):
                 continue
-            stop_words = gazetteer.stop_words(language)
+            stopped = stop_words(language)
             table: dict[str, str] = {}
             for code, name in names.items():
                 base = unicodedata.normalize("NFC", name).lower()
-                if len(code) != 2 or not base.isalpha() or len(base) < 4 or base in stop_words:
+                if len(code) != 2 or not base.isalpha() or len(base) < 4 or base in stopped:
                     continue
                 for form in forms(base, language):
                     table.setdefault(form, base)

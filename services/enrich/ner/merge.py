@@ -8,10 +8,12 @@ In order:
    stops at a line break; a leading article ("the European Union", unless the whole is a place:
    "The Hague"), a person's title ("Prince ...": job titles are no part of a name; a title
    with no name after it is dropped) and a lower-case noun before a name ("région
-   Hauts-de-France") go; so does an English possessive "'s".
-2. An honorific right before a span joins it (``M. Barrot`` is the surface form, as written) and
-   makes it a person. The merge key is the span without its honorific, or the backend's
-   normal form (the Russian nominative) when it gives one.
+   Hauts-de-France") go; so do an English possessive "'s" and, in English, lower-case words at
+   the end ("Pacific island states" -> "Pacific"). What is left with fewer than two letters,
+   or is a capitalised common noun alone ("l'État"), is dropped.
+2. An honorific at the start of a span or right before it joins it (``M. Barrot`` is the
+   surface form, as written) and makes it a person. The merge key is the span without its
+   honorific, or the backend's normal form (the Russian nominative) when it gives one.
 3. Overlapping spans: the longer one wins.
 4. Places: a LOC key the gazetteer knows gets the place's id and its language-independent name
    as canonical name; an ORG or MISC key that is exactly a country or a city of 100,000 people
@@ -43,17 +45,23 @@ import itertools
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from services.enrich.gazetteer import AMBIGUOUS, Gazetteer, Place, stop_words
-from services.enrich.ner_mention import Mention
+from services.enrich.ner.gazetteer import Place
+from services.enrich.ner.mention import Mention
+from services.enrich.ner.wordlists import (
+    AMBIGUOUS,
+    ARTICLES,
+    GENERIC,
+    HONORIFICS,
+    ORGANISATION_WORDS,
+    TITLES,
+    stop_words,
+)
 from shared.models import Entity, EntityLabel
 
-HONORIFICS = (
-    *("M.", "MM.", "Mme", "Mmes", "Mlle", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr."),
-    *("Prof.", "Herr", "Frau", "Sr.", "Sra.", "Srta.", "Sig.", "Sig.ra"),
-    *("\u0433-\u043d", "\u0433-\u0436\u0430"),  # the Russian abbreviations of Mr and Mrs
-)
 _HONORIFIC = "|".join(re.escape(h) for h in sorted(HONORIFICS, key=len, reverse=True))
 _HONORIFIC_BEFORE = re.compile(rf"(?:^|(?<=[\s(«\"“]))(?:{_HONORIFIC})\s+$")
 _HONORIFIC_AT_START = re.compile(rf"^(?:{_HONORIFIC})\s+")
@@ -67,62 +75,6 @@ _ABBREVIATION = re.compile(r"^[^\W\d_a-z]{2,10}$")  # upper-case letters only (a
 _PLACE_MIN_POPULATION = 100_000
 _FULL_ARTICLE_CHARS = 300
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:ian|ean|ese|ish)$")  # "Ukrainian", "Chinese", "Turkish"
-# Head nouns of organisation names.
-_ORGANISATION_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        {"bank", "agency", "organization", "organisation", "foundation", "museum", "ministry"}
-        | {"commission", "council", "committee", "association", "university", "institute"}
-        | {"company", "group", "party", "corporation", "corp", "inc", "ltd", "plc", "holdings"}
-        | {"electric", "airlines", "airways", "motors", "federation", "society", "authority"}
-    ),
-    "fr": frozenset(
-        {"banque", "agence", "organisation", "fondation", "musée", "ministère", "commission"}
-        | {"conseil", "comité", "association", "université", "institut", "compagnie", "groupe"}
-        | {"parti", "syndicat", "assemblée", "métropole", "fédération", "société", "autorité"}
-    ),
-    "de": frozenset(
-        {"bank", "agentur", "stiftung", "ministerium", "kommission", "verband", "universität"}
-        | {"institut", "gruppe", "partei", "ag", "gmbh", "konzern", "behörde", "gewerkschaft"}
-    ),
-    "es": frozenset(
-        {"banco", "agencia", "organización", "fundación", "museo", "ministerio", "comisión"}
-        | {"consejo", "asociación", "universidad", "instituto", "grupo", "partido", "sindicato"}
-    ),
-}
-_ARTICLES: dict[str, frozenset[str]] = {
-    "en": frozenset({"the"}),
-    "fr": frozenset({"le", "la", "les"}),
-    "es": frozenset({"el", "la", "los", "las"}),
-    "de": frozenset({"der", "die", "das", "den", "dem", "des"}),
-    "it": frozenset({"il", "lo", "la", "i", "gli", "le"}),
-    "pt": frozenset({"o", "a", "os", "as"}),
-    "nl": frozenset({"de", "het"}),
-}
-# Job and rank titles: not part of a name (unlike honorifics, which the gold rules keep).
-_TITLES: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        {"president", "minister", "chancellor", "prince", "princess", "king", "queen", "pope"}
-        | {"sheikh", "senator", "governor", "mayor", "ceo", "chairman", "chairwoman"}
-    ),
-    "fr": frozenset(
-        {"président", "présidente", "ministre", "chancelier", "chancelière", "prince", "roi"}
-        | {"reine", "pape", "cheikh", "sénateur", "gouverneur", "maire", "princesse"}
-    ),
-    "de": frozenset(
-        {"bundeskanzler", "bundeskanzlerin", "kanzler", "kanzlerin", "präsident", "minister"}
-        | {"präsidentin", "ministerin", "bürgermeister", "bürgermeisterin", "könig", "papst"}
-    ),
-    "es": frozenset(
-        {"presidente", "presidenta", "ministro", "ministra", "canciller", "rey", "reina"}
-        | {"alcalde", "alcaldesa", "gobernador", "gobernadora", "príncipe", "princesa"}
-    ),
-}
-# Capitalised common nouns the models take for names on their own ("les États membres",
-# "l'État"): never an entity by themselves.
-_GENERIC: dict[str, frozenset[str]] = {
-    "fr": frozenset({"état", "états", "etat", "etats"}),
-    "en": frozenset({"state", "states"}),
-}
 _LOOKBACK = 12  # characters before a span searched for an honorific
 
 
@@ -180,6 +132,43 @@ def _honorific_before(text: str, start: int) -> int | None:
     return window + found.start()
 
 
+def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name does not run over a line break: its first line."""
+    newline = text.find("\n", start, end)
+    return start, (end if newline == -1 else newline)
+
+
+def _without_trailing_nouns(text: str, start: int, end: int) -> int:
+    """English names are capitalised: a lower-case word at the end is the noun the name
+    qualifies ("Pacific island states" -> "Pacific")."""
+    while (
+        (space := text.rfind(" ", start, end)) != -1
+        and text[space + 1 : end].isalpha()
+        and text[space + 1 : end].islower()
+    ):
+        end = space
+    return end
+
+
+def _with_honorific(text: str, start: int, end: int, mention: Mention) -> _Span | None:
+    """Rule 2: an honorific at the start of the span or right before it makes a person and
+    stays in the surface form; the key is the name without it (or the backend's normal form)."""
+    honorific = _HONORIFIC_AT_START.match(text[start:end])
+    if honorific:
+        key_start, titled = start + honorific.end(), True
+    else:
+        key_start = start
+        titled_start = _honorific_before(text, start)
+        titled = titled_start is not None
+        if titled_start is not None:
+            start = titled_start
+    key = " ".join((mention.normal or text[key_start:end]).split())
+    if not key:
+        return None
+    label: EntityLabel = "PER" if titled else mention.label
+    return _Span(start, end, label, key, mention.place, titled)
+
+
 def _scripts_unspaced(key: str) -> bool:
     """Chinese and Japanese names are not split into words by spaces."""
     return any(
@@ -198,16 +187,70 @@ def _is_run(short: list[str], long: list[str]) -> bool:
     return size == 1 or any(long[i : i + size] == short for i in range(len(long) - size + 1))
 
 
+def _longer_forms(
+    group: _Group, words: list[str], others: list[_Group], words_of: dict[int, list[str]]
+) -> list[_Group]:
+    """The groups ``group`` may be a short form of: a person's name with its words in it, or a
+    titled one ("M. Tedros") the model labelled else; for one word, a longer name of the same
+    label that ends with it ("Louvre" -> "musée du Louvre")."""
+    label = group.label()
+    titled = any(span.titled for span in group.spans)
+    found: list[_Group] = []
+    for other in others:
+        other_words = words_of[id(other)]
+        if not _is_run(words, other_words):
+            continue
+        other_label = other.label()
+        ends_with = group.place is None and other_words[-1] == words[0]
+        if other_label == "PER" or (titled and other.place is None):
+            if label == "PER" or ends_with:
+                found.append(other)
+        elif len(words) == 1 and ends_with and other_label == label:
+            found.append(other)
+    return found
+
+
+def _sole_longest(candidates: list[_Group], words_of: dict[int, list[str]]) -> _Group | None:
+    """The longest candidate, when every other one is a part of it; None when there is none,
+    or when two different names share the short form (two people with one surname)."""
+    if not candidates:
+        return None
+    longest = max(candidates, key=lambda g: len(words_of[id(g)]))
+    longest_words = words_of[id(longest)]
+    if all(c is longest or _is_run(words_of[id(c)], longest_words) for c in candidates):
+        return longest
+    return None
+
+
+def _absorb_short_form(target: _Group, group: _Group) -> None:
+    """``group`` joins ``target``; a person's name, or one a titled short form names, makes
+    every span of it a person."""
+    person = target.label() == "PER" or any(span.titled for span in group.spans)
+    target.spans.extend(group.spans)
+    target.keys |= group.keys
+    if person:
+        for span in target.spans:
+            span.label = "PER"
+
+
 def _fold(text: str) -> str:
     return "".join(
         ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch)
     ).upper()
 
 
+class PlaceLookup(Protocol):
+    """What the merger asks of the gazetteer: the place a name stands for, if any."""
+
+    def lookup(
+        self, surface: str, language: str, countries: Iterable[str] = ()
+    ) -> Place | None: ...
+
+
 class Merger:
     """Per-language word lists are read once; ``merge`` is then a pure function of its input."""
 
-    def __init__(self, gazetteer: Gazetteer, languages: list[str]) -> None:
+    def __init__(self, gazetteer: PlaceLookup, languages: list[str]) -> None:
         self._gazetteer = gazetteer
         self._stop_words = {lang: stop_words(lang) for lang in languages}
 
@@ -223,7 +266,7 @@ class Merger:
         self._propagate(text, groups)
         return self._entities(text, groups)
 
-    # -- 1-3: spans ----------------------------------------------------------------------------
+    # -- 1-3: spans --------------------------------------------------------------------------------
 
     def _clean(
         self, text: str, mentions: list[Mention], language: str, aliases: list[tuple[str, str]]
@@ -258,10 +301,21 @@ class Merger:
         return spans
 
     def _trim(self, text: str, mention: Mention, language: str) -> _Span | None:
-        start, end = mention.start, mention.end
-        newline = text.find("\n", start, end)
-        if newline != -1:  # a name does not run over a line break: keep its first line
-            end = newline
+        """One mention -> its cleaned span (rules 1 and 2), or None when no name is left."""
+        bounds = self._bounds(text, mention, language)
+        if bounds is None:
+            return None
+        start, end = bounds
+        surface = text[start:end]
+        if sum(ch.isalpha() for ch in surface) < 2:
+            return None
+        if surface.casefold() in GENERIC.get(language, frozenset()):
+            return None
+        return _with_honorific(text, start, end, mention)
+
+    def _bounds(self, text: str, mention: Mention, language: str) -> tuple[int, int] | None:
+        """Rule 1: the span less what is no part of the name (None: nothing of a name)."""
+        start, end = _first_line(text, mention.start, mention.end)
         start, end = _strip(text, start, end)
         if language == "en" and text[start:end].endswith(("'s", "\u2019s")):
             end -= 2
@@ -271,40 +325,11 @@ class Merger:
                 return None
             start, end = bounds
             if language == "en":
-                # English names are capitalised: a lower-case word at the end is the noun the
-                # name qualifies ("Pacific island states" -> "Pacific").
-                while (
-                    (space := text.rfind(" ", start, end)) != -1
-                    and text[space + 1 : end].isalpha()
-                    and text[space + 1 : end].islower()
-                ):
-                    end = space
+                end = _without_trailing_nouns(text, start, end)
         elided = _ELISION.match(text[start:end]) if language in ("fr", "it") else None
         if elided:
             start += elided.end()
-        surface = text[start:end]
-        if sum(ch.isalpha() for ch in surface) < 2:
-            return None
-        if surface.casefold() in _GENERIC.get(language, frozenset()):
-            return None
-        label = mention.label
-        titled = False
-        honorific = _HONORIFIC_AT_START.match(surface)
-        if honorific:
-            key_start = start + honorific.end()
-            titled = True
-        else:
-            key_start = start
-            titled_start = _honorific_before(text, start)
-            if titled_start is not None:
-                start, titled = titled_start, True
-        if titled:
-            label = "PER"
-        key = mention.normal if mention.normal else text[key_start:end]
-        key = " ".join(key.split())
-        if not key:
-            return None
-        return _Span(start, end, label, key, mention.place, titled)
+        return start, end
 
     def _leading_words(
         self, text: str, start: int, end: int, language: str, label: EntityLabel
@@ -313,8 +338,8 @@ class Merger:
         Union", unless the whole is a place's name: "The Hague"), a title ("Prince Abdulaziz";
         a title followed by no name is a job, not an entity: None), a common noun in front of a
         name ("région Hauts-de-France", "projet H2Med")."""
-        articles = _ARTICLES.get(language, frozenset())
-        titles = _TITLES.get(language, frozenset())
+        articles = ARTICLES.get(language, frozenset())
+        titles = TITLES.get(language, frozenset())
         while True:
             surface = text[start:end]
             first, _space, rest = surface.partition(" ")
@@ -342,7 +367,7 @@ class Merger:
                 kept.append(span)
         return sorted(kept, key=lambda s: s.start)
 
-    # -- 4-6: merging --------------------------------------------------------------------------
+    # -- 4-6: merging ------------------------------------------------------------------------------
 
     @staticmethod
     def _group(text: str, spans: list[_Span]) -> list[_Group]:
@@ -426,7 +451,8 @@ class Merger:
 
     @staticmethod
     def _merge_short_forms(groups: list[_Group]) -> list[_Group]:
-        """People by any run of their words; other names by their last word, same label."""
+        """Rule 5: people by any run of their words; other names by their last word, same
+        label. Shortest first, so that a short form joins the one name it is a part of."""
         absorbed: set[int] = set()
         # A group's longest key does not change here: what it absorbs is a run of its words.
         words_of = {id(g): _words(g.longest_key()) for g in groups}
@@ -436,91 +462,24 @@ class Merger:
                 containing[word].append(g)
         for group in sorted(groups, key=lambda g: len(words_of[id(g)])):
             words = words_of[id(group)]
-            label = group.label()
-            titled = any(span.titled for span in group.spans)
-            candidates: list[_Group] = []
-            for other in containing[words[0]] if words else ():
-                if other is group or id(other) in absorbed:
-                    continue
-                other_words = words_of[id(other)]
-                if not _is_run(words, other_words):
-                    continue
-                other_label = other.label()
-                if other_label == "PER" or (titled and other.place is None):
-                    # a person's name, or a titled one ("M. Tedros") the model labelled else
-                    if label == "PER" or (group.place is None and other_words[-1] == words[0]):
-                        candidates.append(other)
-                elif (
-                    len(words) == 1
-                    and group.place is None
-                    and other_label == label
-                    and other_words[-1] == words[0]
-                ):
-                    candidates.append(other)  # "Louvre" -> "musée du Louvre"
-            if not candidates:
-                continue
-            longest = max(candidates, key=lambda g: len(words_of[id(g)]))
-            longest_words = words_of[id(longest)]
-            if not all(_is_run(words_of[id(c)], longest_words) or c is longest for c in candidates):
-                continue  # two different people share that surname: leave it alone
-            person = longest.label() == "PER" or titled
-            longest.spans.extend(group.spans)
-            longest.keys |= group.keys
-            if person:
-                for span in longest.spans:
-                    span.label = "PER"
-            absorbed.add(id(group))
+            others = [
+                other
+                for other in (containing[words[0]] if words else ())
+                if other is not group and id(other) not in absorbed
+            ]
+            candidates = _longer_forms(group, words, others, words_of)
+            target = _sole_longest(candidates, words_of)
+            if target is not None:
+                _absorb_short_form(target, group)
+                absorbed.add(id(group))
         return [g for g in groups if id(g) not in absorbed]
 
-    def _relabel(self, text: str, groups: list[_Group], language: str) -> None:
-        """Label fixes the head words tell: an organisation's head noun makes an ORG
-        ("Fondation ...", "... Electric", "musée du Louvre"); an English demonym is MISC.
-        In a full article (a body after the title) a one-word "person" never named in full nor
-        with an honorific is an organisation, or the place of that name: news introduce people
-        by their full name, while the small models take unknown one-word names ("Rosatom",
-        "Gavi", "Enerhodar") for people."""
-        head_nouns = _ORGANISATION_WORDS.get(language, frozenset())
-        full_article = len(text) >= _FULL_ARTICLE_CHARS and "\n" in text.strip()
-        for group in groups:
-            if group.place is not None or any(span.titled for span in group.spans):
-                continue
-            label = group.label()
-            if (
-                full_article
-                and label == "PER"
-                and all(len(key.split()) == 1 for key in group.keys)
-                and not any(_scripts_unspaced(key) for key in group.keys)
-            ):
-                place = self._gazetteer.lookup(next(iter(group.keys)), language)
-                group.place = place
-                for span in group.spans:
-                    span.label = "ORG" if place is None else "LOC"
-                continue
-            words = {
-                w.strip(_APOSTROPHES)
-                for key in group.keys
-                for w in re.split(r"[\s\-]+", key.casefold())
-            }
-            new_label: EntityLabel | None = None
-            if label != "ORG" and words & head_nouns:
-                new_label = "ORG"
-            elif (
-                language == "en"
-                and label in ("LOC", "ORG")
-                and len(group.keys) == 1
-                and _DEMONYM.match(next(iter(group.keys)))
-            ):
-                new_label = "MISC"
-            if new_label is not None:
-                for span in group.spans:
-                    span.label = new_label
-
     def _initials(self, key: str, language: str) -> str:
-        stop_words = self._stop_words.get(language, frozenset())
+        common = self._stop_words.get(language, frozenset())
         letters: list[str] = []
         for word in re.split(r"[\s\-]+", key):
             word = _ELIDED_WORD.sub("", word) if any(a in word for a in _APOSTROPHES) else word
-            if not word or word.casefold() in stop_words:
+            if not word or word.casefold() in common:
                 continue
             letters.append(word if word.isupper() and len(word) > 1 else word[0])
         return _fold("".join(letters))
@@ -564,7 +523,52 @@ class Merger:
             absorbed.add(id(short))
         return [g for g in groups if id(g) not in absorbed]
 
-    # -- 7: occurrences the model missed -------------------------------------------------------
+    # -- 7: labels ---------------------------------------------------------------------------------
+
+    def _relabel(self, text: str, groups: list[_Group], language: str) -> None:
+        """Label fixes the head words tell: an organisation's head noun makes an ORG
+        ("Fondation ...", "... Electric", "musée du Louvre"); an English demonym is MISC.
+        In a full article (a body after the title) a one-word "person" never named in full nor
+        with an honorific is an organisation, or the place of that name: news introduce people
+        by their full name, while the small models take unknown one-word names ("Rosatom",
+        "Gavi", "Enerhodar") for people."""
+        head_nouns = ORGANISATION_WORDS.get(language, frozenset())
+        full_article = len(text) >= _FULL_ARTICLE_CHARS and "\n" in text.strip()
+        for group in groups:
+            if group.place is not None or any(span.titled for span in group.spans):
+                continue
+            label = group.label()
+            if (
+                full_article
+                and label == "PER"
+                and all(len(key.split()) == 1 for key in group.keys)
+                and not any(_scripts_unspaced(key) for key in group.keys)
+            ):
+                place = self._gazetteer.lookup(next(iter(group.keys)), language)
+                group.place = place
+                for span in group.spans:
+                    span.label = "ORG" if place is None else "LOC"
+                continue
+            words = {
+                w.strip(_APOSTROPHES)
+                for key in group.keys
+                for w in re.split(r"[\s\-]+", key.casefold())
+            }
+            new_label: EntityLabel | None = None
+            if label != "ORG" and words & head_nouns:
+                new_label = "ORG"
+            elif (
+                language == "en"
+                and label in ("LOC", "ORG")
+                and len(group.keys) == 1
+                and _DEMONYM.match(next(iter(group.keys)))
+            ):
+                new_label = "MISC"
+            if new_label is not None:
+                for span in group.spans:
+                    span.label = new_label
+
+    # -- 8: occurrences the model missed -----------------------------------------------------------
 
     @staticmethod
     def _propagate(text: str, groups: list[_Group]) -> None:
@@ -603,7 +607,7 @@ class Merger:
                 group.spans.append(_Span(start, end, label, key, group.place, titled))
                 taken[start:end] = b"\x01" * (end - start)
 
-    # -- entities ------------------------------------------------------------------------------
+    # -- entities ----------------------------------------------------------------------------------
 
     @staticmethod
     def _entities(text: str, groups: list[_Group]) -> list[Entity]:

