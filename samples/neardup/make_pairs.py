@@ -11,6 +11,7 @@ How the pairs are made and labelled: samples/neardup/README.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from services.ingest.errors import InvalidInputError  # noqa: E402
-from services.ingest.files import file_items, item_article  # noqa: E402
+from services.ingest.files import file_items  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 OUTPUT = Path(__file__).resolve().parent / "pairs.jsonl"
@@ -368,7 +369,8 @@ def load_articles() -> tuple[list[Article], list[tuple[Article, Article]]]:
             continue
         for item in file_items(path):
             try:
-                raw = item_article(item, default_source=path.name, fetched_at=FETCHED_AT)
+                origin = dataclasses.replace(item.origin, fetched_at=FETCHED_AT)
+                raw = dataclasses.replace(item, origin=origin).article()
             except InvalidInputError:
                 continue
             language = (raw.language_hint or "und").split("-")[0]
