@@ -2,10 +2,11 @@
 
 Pure: no client, no I/O, so every rule here is unit-tested without a node.
 
-- Text: user input only ever reaches Elasticsearch inside a ``simple_query_string`` (which never
-  fails on syntax), over each language's analysed fields (stemming, elision, folding) and the
-  language-neutral folded fields. Terms are AND-ed: a facet count then means "articles with all
-  these words".
+- Text: ``q`` is parsed by the query language (``services.search.querylang``: terms, phrases,
+  AND / OR / NOT, fields, proximity, prefixes, within cost limits) into a query built only from
+  whitelisted fields and clause types, over each language's analysed fields (stemming, elision,
+  folding) and the language-neutral folded fields: user input never becomes query DSL. A query
+  that does not parse is refused before anything is sent (``QuerySyntaxError``, 422).
 - Filters: languages and sources are OR-ed within themselves and applied as ``post_filter``, so
   the language facet still counts the other languages while ``lang=fr`` is selected (and the same
   for sources); entities (each one must match) and dates narrow everything, facets included.
@@ -19,11 +20,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+from services.search import querylang
 from services.search.errors import InvalidQueryError
 from shared.index import ANALYSED_LANGUAGES
 
@@ -33,6 +38,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_FILTER_VALUES = 20
 MAX_FILTER_CHARS = 200
 MAX_CURSOR_CHARS = 1_000
+_ARTICLE_ID = re.compile(r"[0-9a-f]{64}")
 
 Sort = Literal["relevance", "newest"]
 Facet = Literal["languages", "sources", "people", "organisations", "places", "dates"]
@@ -107,6 +113,8 @@ class SearchParams:
     def __post_init__(self) -> None:
         if len(self.q) > MAX_QUERY_CHARS:
             raise InvalidQueryError("q", f"the query is over {MAX_QUERY_CHARS} characters")
+        if self.q.strip():
+            parsed(self.q)  # a query that does not parse is refused before any request
         if not 1 <= self.size <= MAX_PAGE_SIZE:
             raise InvalidQueryError("size", f"size must be between 1 and {MAX_PAGE_SIZE}")
         if self.sort not in SORTS:
@@ -148,7 +156,7 @@ def decode_cursor(token: str, sort: Sort) -> tuple[Any, ...]:
         raise InvalidQueryError("cursor", "the cursor is too long")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        decoded = json.loads(raw)
+        decoded = json.loads(raw, parse_constant=_no_constants)  # NaN, Infinity: refused
     except (binascii.Error, ValueError) as exc:
         raise InvalidQueryError("cursor", "the cursor is not one this API issued") from exc
     if not isinstance(decoded, dict) or not isinstance(decoded.get("after"), list):
@@ -163,36 +171,57 @@ def decode_cursor(token: str, sort: Sort) -> tuple[Any, ...]:
     return tuple(after)
 
 
+# What a cursor's values may be: a finite score, a date as epoch milliseconds within what a long
+# holds, an article id. Anything else (1e30, NaN, Infinity, a list) would reach Elasticsearch
+# and fail there: it is refused here instead, naming the cursor.
+_MAX_SCORE = 3.4e38  # a float's range: Elasticsearch scores are floats
+_LONG = 2**63
+
+
+def _score(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= _MAX_SCORE
+    )
+
+
+def _epoch_ms(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -_LONG <= value < _LONG
+
+
+def _article_id(value: Any) -> bool:
+    return isinstance(value, str) and _ARTICLE_ID.fullmatch(value) is not None
+
+
 def _sort_values_valid(sort: Sort, values: list[Any]) -> bool:
-    def number(v: Any) -> bool:
-        return isinstance(v, int | float) and not isinstance(v, bool)
-
-    def integer(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
     if sort == "relevance":
         return (
             len(values) == 3
-            and number(values[0])
-            and integer(values[1])
-            and isinstance(values[2], str)
+            and _score(values[0])
+            and _epoch_ms(values[1])
+            and _article_id(values[2])
         )
-    return len(values) == 2 and integer(values[0]) and isinstance(values[1], str)
+    return len(values) == 2 and _epoch_ms(values[0]) and _article_id(values[1])
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a cursor value")
+
+
+@functools.lru_cache(maxsize=512)
+def parsed(q: str) -> querylang.Node:
+    """``q`` parsed (``QuerySyntaxError`` with the position if it does not parse); a search
+    builds its query and its highlights from one parse."""
+    return querylang.parse(q)
 
 
 def text_query(q: str) -> dict[str, Any]:
-    """``q`` with simple_query_string semantics (+ | - "phrase" prefix* ~N), or match_all."""
+    """``q`` in the query language, or match_all when it is empty."""
     if not q.strip():
         return {"match_all": {}}
-    return {
-        "simple_query_string": {
-            "query": q,
-            "fields": list(TEXT_FIELDS),
-            "default_operator": "and",
-            # Bound the terms a pasted list of fuzzy words (word~2) can expand to.
-            "fuzzy_max_expansions": 20,
-        }
-    }
+    return querylang.to_es(parsed(q))
 
 
 def entity_filter(entity: str) -> dict[str, Any]:
@@ -268,8 +297,12 @@ def highlight_spec(q: str) -> dict[str, Any]:
     fields["body"] = {**body, "no_match_size": SNIPPET_CHARS}
     fields["summary"] = {**body, "no_match_size": SNIPPET_CHARS}
     if q.strip():
+        node = parsed(q)
         for name, spec in fields.items():
-            spec["highlight_query"] = {"simple_query_string": {"query": q, "fields": [name]}}
+            # One field per highlight query (see above); a field restriction (title:) is not
+            # repeated here: it decided which articles match, not which words are marked.
+            one: querylang.Fields = {"text": (name,), "title": (name,), "body": (name,)}
+            spec["highlight_query"] = querylang.to_es(node, text_fields=one, prefix_fields=one)
     return {
         "type": "unified",
         "pre_tags": [MARK_START],

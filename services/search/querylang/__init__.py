@@ -34,7 +34,7 @@ cost limits (``parser.MAX_*``).
 from __future__ import annotations
 
 from services.search.querylang.errors import QuerySyntaxError, render_caret
-from services.search.querylang.es import CLAUSE_TYPES, PREFIX_MAX_EXPANSIONS, to_es
+from services.search.querylang.es import CLAUSE_TYPES, PREFIX_MAX_EXPANSIONS, Fields, to_es
 from services.search.querylang.explain import explain, warnings
 from services.search.querylang.nodes import And, Keyword, Node, Not, Or, Phrase, Prefix, Term
 from services.search.querylang.parser import (
@@ -62,6 +62,7 @@ __all__ = [
     "MIN_PREFIX_CHARS",
     "PREFIX_MAX_EXPANSIONS",
     "And",
+    "Fields",
     "Keyword",
     "Limits",
     "Node",

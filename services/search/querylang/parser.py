@@ -56,7 +56,7 @@ FIELD_NAMES = (*TEXT_SCOPES, *KEYWORD_FIELDS)
 
 _GRAMMAR = r"""
 ?start: or_expr
-?or_expr: and_expr (OR and_expr)*
+?or_expr: and_expr ((OR | PIPE) and_expr)*
 ?and_expr: unary (AND? unary)*
 ?unary: NOT atom -> negated
       | MINUS atom -> negated
@@ -70,6 +70,8 @@ fielded: FIELD (term | phrase | group)
 
 AND: "AND"
 OR: "OR"
+# simple_query_string's "a | b", as /search took it before: a lone | is OR.
+PIPE.2: /\|(?=[\s(")]|$)/
 NOT: "NOT"
 LPAR: "("
 RPAR: ")"
@@ -114,12 +116,13 @@ _WORDS = {
     "PLUS": "+",
     "AND": "AND",
     "OR": "OR",
+    "PIPE": "|",
     "SLOP": "a proximity (~N)",
     "$END": "the end of the query",
 }
 OPERAND = ("a term", "a phrase", "a field", "an opening parenthesis")
 _KEYWORDS = frozenset({"AND", "OR", "NOT"})
-_OPERATORS = frozenset({"AND", "OR", "NOT", "MINUS", "PLUS", "FIELD"})
+_OPERATORS = frozenset({"AND", "OR", "PIPE", "NOT", "MINUS", "PLUS", "FIELD"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +279,7 @@ def _at(token: Token) -> int:
 
 
 def _shown(token: Token) -> str:
-    if token.type in ("AND", "OR", "NOT", "LPAR", "RPAR"):
+    if token.type in ("AND", "OR", "PIPE", "NOT", "LPAR", "RPAR"):
         return f"'{token.value}'"
     return f"{_WORDS.get(token.type, 'text')} {token.value!r}"
 

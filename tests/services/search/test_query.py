@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -18,14 +19,40 @@ from services.search.query import (
     text_query,
 )
 
+ID = "ab" * 32
+
 
 def test_cursor_round_trip() -> None:
-    token = encode_cursor("relevance", [3.25, 1795598717634, "abc"])
+    token = encode_cursor("relevance", [3.25, 1795598717634, ID])
     assert "=" not in token
     assert "+" not in token
     assert "/" not in token
-    assert decode_cursor(token, "relevance") == (3.25, 1795598717634, "abc")
-    assert decode_cursor(encode_cursor("newest", [1, "x"]), "newest") == (1, "x")
+    assert decode_cursor(token, "relevance") == (3.25, 1795598717634, ID)
+    assert decode_cursor(encode_cursor("newest", [1, ID]), "newest") == (1, ID)
+
+
+def _raw_cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        '[1e39, 1, "%s"]' % ("a" * 64),  # a score past a float's range
+        '[NaN, 1, "%s"]' % ("a" * 64),
+        '[Infinity, 1, "%s"]' % ("a" * 64),
+        '[-1, 1, "%s"]' % ("a" * 64),
+        '[1, 1e30, "%s"]' % ("a" * 64),  # a date that is not an integer
+        '[1, 99999999999999999999999, "%s"]' % ("a" * 64),  # past a long
+        '[1, 1, "not an id"]',
+        '[1, 1, ["nested"]]',
+    ],
+)
+def test_tampered_cursor_values_are_refused_naming_the_cursor(after: str) -> None:
+    token = _raw_cursor('{"sort":"relevance","after":' + after + "}")
+    with pytest.raises(InvalidQueryError) as caught:
+        decode_cursor(token, "relevance")
+    assert caught.value.field == "cursor"
 
 
 @pytest.mark.parametrize(
@@ -76,16 +103,23 @@ def test_params_are_validated(kwargs: dict[str, object], field: str) -> None:
     assert caught.value.field == field
 
 
-def test_user_text_only_reaches_simple_query_string() -> None:
-    hostile = '{"script": {"source": "x"}} OR *'
+def test_user_text_only_reaches_whitelisted_clauses() -> None:
+    hostile = '"{\\"script\\": {\\"source\\": \\"x\\"}}" OR script'
     query = text_query(hostile)
-    assert list(query) == ["simple_query_string"]
-    assert query["simple_query_string"]["query"] == hostile
-    fields = query["simple_query_string"]["fields"]
+    text = json.dumps(query)
+    assert '"script":' not in text  # the user's JSON is a phrase's text, never a clause
+    assert list(query) == ["bool"]
+    fields = query["bool"]["must"][0]["bool"]["should"][0]["multi_match"]["fields"]
     assert {"title_fr^3", "body_fr", "title_en^3", "body_en", "title^2", "summary", "body"} <= set(
         fields
     )
     assert text_query("  ") == {"match_all": {}}
+
+
+def test_a_query_that_does_not_parse_is_refused_naming_q() -> None:
+    with pytest.raises(InvalidQueryError) as caught:
+        SearchParams(q="title:(guerre OR")
+    assert caught.value.field == "q"
 
 
 def test_selection_filters_are_post_filters_and_facets_ignore_their_own() -> None:
@@ -143,9 +177,9 @@ def test_related_excludes_the_article() -> None:
 def test_each_highlighted_field_has_its_own_query() -> None:
     body = build_search(SearchParams(q="arme -paix"), facet_size=5, timeout_s=1)
     fields = body["highlight"]["fields"]
-    assert fields["title_fr"]["highlight_query"] == {
-        "simple_query_string": {"query": "arme -paix", "fields": ["title_fr"]}
-    }
+    highlight = json.dumps(fields["title_fr"]["highlight_query"])
+    assert '"title_fr"' in highlight
+    assert "body_fr" not in highlight  # one field per highlight query
     assert fields["body"]["no_match_size"] > 0
     assert (
         "highlight_query"
