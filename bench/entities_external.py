@@ -27,9 +27,9 @@ same start, end and label. ``overlap``: same label and overlapping spans, each g
 predicted span in one pair at most (a largest such matching). Then the error classes where
 newswire is worse than the bare model: gold mentions the bare model gets exactly right and
 newswire does not, counted by (language, gold label, bare label, what newswire has there), and
-newswire mentions overlapping no gold mention of their label that the bare model does not have;
-each split by cause (``ner-only`` also errs there: the loading; else ``post``: what newswire
-does after the model).
+newswire mentions overlapping no gold mention and no bare mention of their label (errors
+newswire adds); each split by cause (``ner-only`` also errs there: the loading; else ``post``:
+what newswire does after the model).
 
 Progress and the time per set go to stderr. ``--limit N`` takes the first N documents or
 sentences of each set (default: all of them).
@@ -381,10 +381,10 @@ class _Case:
 
 def error_classes(runs: list[Run]) -> tuple[dict[tuple[str, ...], ErrorClass], ...]:
     """(losses, spurious): gold mentions the bare model gets exactly right and newswire does
-    not; newswire PER/LOC/ORG mentions that overlap no gold mention of their label and that the
-    bare model does not have. The last key part says whether the model loaded newswire's way
-    (``ner-only``) errs there too (then the cause is in how the model is loaded) or not (then it
-    is in what newswire does after the model: ``post``)."""
+    not; newswire PER/LOC/ORG mentions that overlap no gold mention of their label nor a bare
+    mention of their label (errors newswire adds). The last key part says whether the model
+    loaded newswire's way (``ner-only``) errs there too (then the cause is in how the model is
+    loaded) or not (then it is in what newswire does after the model: ``post``)."""
     losses: dict[tuple[str, ...], ErrorClass] = defaultdict(ErrorClass)
     spurious: dict[tuple[str, ...], ErrorClass] = defaultdict(ErrorClass)
     for run in runs:
@@ -416,9 +416,11 @@ def _losses(classes: dict[tuple[str, ...], ErrorClass], case: _Case) -> None:
 
 def _spurious(classes: dict[tuple[str, ...], ErrorClass], case: _Case) -> None:
     text, gold = case.item.text, case.item.spans
-    for p in sorted(set(case.ours) - set(case.theirs)):
-        if p.label not in LABELS or any(g.label == p.label and g.overlaps(p) for g in gold):
-            continue
+    for p in sorted(set(case.ours)):
+        if p.label not in LABELS or any(
+            s.label == p.label and s.overlaps(p) for s in (*gold, *case.theirs)
+        ):
+            continue  # right by overlap, or the bare model's own error, trimmed or not
         gold_there, bare_there = _at(p, gold, text), _at(p, case.theirs, text)
         cause = "ner-only" if p in case.slim else "post"
         key = (case.language, p.label, _kind(gold_there), _kind(bare_there), cause)
@@ -635,7 +637,7 @@ def main() -> None:
         losses,
     )
     print_errors(
-        "newswire mentions overlapping no gold mention of their label, not in the bare model",
+        "newswire mentions overlapping no gold nor bare mention of their label",
         "language | newswire | gold there | bare there | cause",
         spurious,
     )
