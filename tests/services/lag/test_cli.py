@@ -53,8 +53,12 @@ def test_json_report_of_the_default_groups(
     result = CliRunner().invoke(newswire(), ["lag", "--json"], env=env)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    enrich, indexer = report["groups"]
-    assert (enrich["group"], indexer["group"]) == (names.enrich_group, names.indexer_group)
+    dedup, enrich, indexer = report["groups"]
+    assert (dedup["group"], enrich["group"], indexer["group"]) == (
+        names.dedup_group,
+        names.enrich_group,
+        names.indexer_group,
+    )
     (partition,) = enrich["partitions"]
     assert (partition["committed_offset"], partition["log_end_offset"], partition["lag"]) == (
         2,
