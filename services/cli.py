@@ -55,6 +55,7 @@ def _warn_shortfalls(shortfalls: list[str]) -> None:
         "settings (NEWSWIRE_KAFKA_REPLICATION_FACTOR, _MIN_INSYNC_REPLICAS); setup leaves "
         "them as they are and still exits 0:",
         highlight=False,
+        soft_wrap=True,
     )
     for line in shortfalls:
         err.print(f"  {line}", highlight=False, soft_wrap=True)

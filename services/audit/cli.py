@@ -26,6 +26,7 @@ from typing import Annotated
 import typer
 from kafka import KafkaConsumer
 from pydantic import ValidationError
+from rich import box
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
@@ -272,8 +273,14 @@ def _print_trace(found: ArticleTrace, names: Names) -> None:
         (names.incoming_topic, found.incoming, True),
         (names.raw_topic, found.raw, False),
     ):
-        table = Table(title=f"{title} ({len(records)} records)", title_justify="left")
-        for column in ("partition", "offset", "time (UTC)", "version", "content hash"):
+        table = Table(
+            title=f"{title} ({len(records)} records)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+        )
+        for column in ("part", "offset", "time (UTC)", "version", "content hash"):
             table.add_column(column, no_wrap=True)
         if verdicts:
             table.add_column("dedup")
