@@ -1,15 +1,19 @@
-"""Benchmark: the whole pipeline on this machine (ingest -> enrich -> indexer -> searchable).
+"""Benchmark: the whole pipeline on this machine (ingest -> dedup -> enrich -> indexer ->
+searchable).
 
     .venv/bin/python bench/pipeline_e2e.py [--articles 600] [--rate 20] [--duration 60]
 
-Needs `newswire infra up`. Runs enrich and the indexer as their own processes (own namespace),
-then:
+Needs `newswire infra up`. Runs dedup, enrich and the indexer as their own processes (own
+namespace), then:
 1. throughput: publishes French news-length articles (~400 words) as fast as ingest takes them
-   and times publish -> all searchable (articles/s); side by side with a bare baseline doing the
-   same necessary work in one process without Kafka (language detection + entity extraction with
-   the same models, then `helpers.streaming_bulk` of the documents);
-2. latency: publishes at a fixed rate and records, per article, publish -> first visible to a
-   search (p50/p95);
+   and times publish -> all searchable (articles/s), once through the dedup stage (ingest's
+   publisher to the incoming topic) and once without it (the same articles sent straight to
+   the raw topic, as ingest did before the stage), in one run on the same services (target:
+   with >= 0.9 x without); side by side with a bare baseline doing the same necessary work in
+   one process without Kafka (language detection + entity extraction with the same models,
+   then `helpers.streaming_bulk` of the documents);
+2. latency: publishes through the dedup stage at a fixed rate and records, per article,
+   publish -> first visible to a search (p50/p95; target p95 <= 3 s at 20 articles/s);
 3. memory: each service's resident set size at the start and the end of the latency run.
 """
 
@@ -42,6 +46,7 @@ from services.ingest.metrics import IngestMetrics
 from services.ingest.settings import IngestSettings
 from shared.elasticsearch import make_client
 from shared.index import ensure_index
+from shared.kafka import article_headers, make_producer
 from shared.models import EnrichedArticle, RawArticle
 from shared.names import Names
 from shared.settings import ElasticsearchSettings, KafkaSettings
@@ -94,6 +99,7 @@ class Services:
             "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
             "NEWSWIRE_ES_URL": es.url,
             "NEWSWIRE_ENRICH_DATA_DIR": str(workdir / "enrich"),
+            "NEWSWIRE_DEDUP_DATA_DIR": str(workdir / "dedup"),
         }
         self.workdir = workdir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -101,7 +107,8 @@ class Services:
     def start(self) -> None:
         port = 6100 + random.randint(0, 800)  # noqa: S311
         for name, args in (
-            ("enrich", ("enrich", "--web-port", str(port))),
+            ("dedup", ("dedup", "--port", str(port + 1))),
+            ("enrich", ("enrich", "--port", str(port))),
             ("indexer", ("index",)),
         ):
             with (self.workdir / f"{name}.log").open("ab") as log:
@@ -119,28 +126,55 @@ class Services:
             process.wait(timeout=60)
 
 
+def indexed(es_settings: ElasticsearchSettings, names: Names) -> int:
+    es = make_client(es_settings)
+    try:
+        if not es.indices.exists_alias(name=names.read_alias):
+            return 0
+        es.indices.refresh(index=names.read_alias)
+        return int(es.count(index=names.read_alias)["count"])
+    finally:
+        es.close()
+
+
 def wait_count(
     es_settings: ElasticsearchSettings, names: Names, count: int, timeout: float
 ) -> float:
-    es = make_client(es_settings)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        es.indices.refresh(index=names.read_alias)
-        if es.count(index=names.read_alias)["count"] >= count:
-            es.close()
+        if indexed(es_settings, names) >= count:
             return time.perf_counter()
         time.sleep(0.2)
     raise TimeoutError(f"fewer than {count} documents after {timeout}s")
 
 
 def throughput(
-    articles: list[RawArticle], settings: IngestSettings, es_settings: ElasticsearchSettings
+    articles: list[RawArticle],
+    settings: IngestSettings,
+    es_settings: ElasticsearchSettings,
+    *,
+    dedup: bool,
 ) -> float:
-    publisher = open_publisher(settings, IngestMetrics())
+    """Articles/s from the first publish to the last one searchable: through ingest's publisher
+    and the dedup stage, or (``dedup=False``) sent straight to the raw topic."""
+    before = indexed(es_settings, settings.names)
     start = time.perf_counter()
-    publisher.publish(articles)
-    publisher.close()
-    end = wait_count(es_settings, settings.names, len(articles), timeout=900)
+    if dedup:
+        publisher = open_publisher(settings, IngestMetrics())
+        publisher.publish(articles)
+        publisher.close()
+    else:
+        producer = make_producer(settings.kafka)
+        for article in articles:
+            producer.send(
+                settings.names.raw_topic,
+                key=article.id.encode(),
+                value=article.to_json(),
+                headers=article_headers(article),
+            )
+        producer.flush()
+        producer.close()
+    end = wait_count(es_settings, settings.names, before + len(articles), timeout=900)
     return len(articles) / (end - start)
 
 
@@ -234,16 +268,20 @@ def main() -> int:
         )
         services.start()
         time.sleep(25)  # models load, consumers join their groups
-        warm = make_articles(50, "warm")
-        throughput(warm, settings, es_settings)
+        throughput(make_articles(50, "warm"), settings, es_settings, dedup=True)
         articles = make_articles(args.articles, "tp")
         words = statistics.mean(len(a.body.split()) for a in articles)
         print(f"data: {len(articles)} French articles, {words:.0f} words on average")
-        subject_rate = throughput(articles, settings, es_settings)
+        without = throughput(
+            make_articles(args.articles, "direct"), settings, es_settings, dedup=False
+        )
+        subject_rate = throughput(articles, settings, es_settings, dedup=True)
         base_rate = baseline(make_articles(args.articles, "base"), es_settings)
         print(
-            f"throughput: pipeline {subject_rate:.1f} articles/s (publish -> searchable), "
-            f"bare in-process work {base_rate:.1f} articles/s (target >= 25/s)"
+            f"throughput: with the dedup stage {subject_rate:.1f} articles/s, without it "
+            f"{without:.1f} articles/s (publish -> searchable): ratio "
+            f"{subject_rate / without:.2f} (target >= 0.9); bare in-process work "
+            f"{base_rate:.1f} articles/s"
         )
         start_rss = {name: rss_mb(p.pid) for name, p in services.processes.items()}
         delays = latency(settings, es_settings, args.rate, args.duration)
@@ -253,8 +291,9 @@ def main() -> int:
     p50 = delays[len(delays) // 2]
     p95 = delays[int(len(delays) * 0.95) - 1]
     print(
-        f"latency at {args.rate:.0f}/s for {args.duration:.0f}s: {len(delays)} articles, "
-        f"p50 {p50:.2f}s, p95 {p95:.2f}s, max {delays[-1]:.2f}s (target p95 <= 3 s)"
+        f"latency through the dedup stage at {args.rate:.0f}/s for {args.duration:.0f}s: "
+        f"{len(delays)} articles, p50 {p50:.2f}s, p95 {p95:.2f}s, max {delays[-1]:.2f}s "
+        "(target p95 <= 3 s)"
     )
     for name in start_rss:
         change = (end_rss[name] - start_rss[name]) / start_rss[name] * 100

@@ -1,8 +1,11 @@
-"""`newswire audit`, `newswire dead-letters`, `newswire replay`.
+"""`newswire audit`, `newswire articles show`, `newswire dead-letters`, `newswire replay`.
 
 Exit codes (the README's one table, ``shared.errors.ExitCode``):
 
 - audit: 0 balanced; 1 imbalance (the ids are listed); 2 bad usage or settings; 3 Kafka or
+  Elasticsearch unreachable;
+- articles show: 0 shown; 1 the id is nowhere (no record, no copy in the index, no dead
+  letter); 2 neither an article id nor an http(s) URL, or bad settings; 3 Kafka or
   Elasticsearch unreachable;
 - dead-letters: 0 listed or re-published; 2 bad usage (``--republish`` without ``--stage enrich``
   or ``indexer``); 3 Kafka unreachable, or it did not acknowledge some re-published payloads
@@ -23,12 +26,14 @@ from typing import Annotated
 import typer
 from kafka import KafkaConsumer
 from pydantic import ValidationError
+from rich import box
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from services.audit.errors import UNREACHABLE
+from services.audit.lookup import ArticleTrace, trace
 from services.audit.reconcile import AuditReport, audit
 from shared.deadletter import DeadLetter
 from shared.elasticsearch import make_client
@@ -39,6 +44,7 @@ from shared.settings import ElasticsearchSettings, KafkaSettings, NamespaceSetti
 
 console = Console(stderr=True)
 STAGES = ("ingest", "enrich", "indexer")
+articles_app = typer.Typer(help="Follow one article through the pipeline.")
 AUDIT_RECHECK_S = 2.0
 
 
@@ -86,7 +92,10 @@ def _print_report(report: AuditReport) -> None:
     table = Table(title="newswire audit")
     table.add_column("stage")
     table.add_column("articles", justify="right", no_wrap=True)
-    table.add_row("raw (entered)", f"{report.raw_ids} ({report.raw_records} records)")
+    table.add_row(
+        "incoming (entered)", f"{report.incoming_ids} ({report.incoming_records} records)"
+    )
+    table.add_row("raw (new, changed)", f"{report.raw_ids} ({report.raw_records} records)")
     table.add_row("enriched", str(report.enriched_ids))
     table.add_row("indexed", str(report.indexed_ids))
     for stage, count in sorted(report.dead_letters.items()):
@@ -94,6 +103,7 @@ def _print_report(report: AuditReport) -> None:
     table.add_row("inputs rejected at ingest", str(report.inputs_rejected_at_ingest))
     Console().print(table)
     for label, ids in (
+        ("not deduplicated (on incoming, not on raw)", report.not_deduplicated),
         ("missing (neither indexed nor dead-lettered)", report.missing),
         ("indexed more than once", report.duplicated),
         ("indexed at an older version", report.stale),
@@ -104,6 +114,11 @@ def _print_report(report: AuditReport) -> None:
             console.print(f"[red]{label}: {len(ids)}[/red]")
             for article_id in ids[:50]:
                 console.print(f"  {article_id}")
+    if report.not_deduplicated:
+        console.print(
+            "is `newswire dedup` running? `newswire lag` shows how far behind its group is; "
+            "`newswire articles show ID` follows one id"
+        )
     console.print("[green]balanced[/green]" if report.balanced else "[red]NOT balanced[/red]")
 
 
@@ -237,3 +252,88 @@ def replay_command(
     for tp, offset in sorted(targets.items()):
         console.print(f"{group}: {tp.topic}[{tp.partition}] -> {offset}")
     console.print(f"start `newswire {'index' if stage == 'indexer' else 'enrich'}` to replay")
+
+
+def _article_id(given: str) -> str:
+    """An article id as given (64 hex digits), or the id of an http(s) URL."""
+    from shared.ids import article_id, canonical_url
+
+    text = given.strip()
+    if len(text) == 64 and all(c in "0123456789abcdef" for c in text.lower()):
+        return text.lower()
+    if text.lower().startswith(("http://", "https://")) and canonical_url(text):
+        return article_id(text)
+    raise UsageError(f"not an article id (64 hex digits) nor an http(s) URL: {given!r}")
+
+
+def _print_trace(found: ArticleTrace, names: Names) -> None:
+    out = Console()
+    out.print(Text(f"article {found.article_id}", style="bold"))
+    for title, records, verdicts in (
+        (names.incoming_topic, found.incoming, True),
+        (names.raw_topic, found.raw, False),
+    ):
+        table = Table(
+            title=f"{title} ({len(records)} records)",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+        )
+        for column in ("part", "offset", "time (UTC)", "version", "content hash"):
+            table.add_column(column, no_wrap=True)
+        if verdicts:
+            table.add_column("dedup")
+        for r in records:
+            cells = [str(r.partition), str(r.offset), f"{r.at:%Y-%m-%d %H:%M:%S}", str(r.version)]
+            cells.append((r.content_hash or "?")[:12])
+            table.add_row(*cells, *([r.verdict] if verdicts else []))
+        out.print(table)
+    if not found.indexed:
+        out.print("indexed: no")
+    for copy in found.indexed:
+        newest = max((r.version for r in found.raw), default=None)
+        note = "" if newest is None or copy.version >= newest else f" (newest on raw: v{newest})"
+        hash_text = (copy.content_hash or "?")[:12]
+        out.print(f"indexed: {copy.index} v{copy.version} content hash {hash_text}{note}")
+    out.print(f"dead letters: {len(found.dead_letters)}")
+    for letter in found.dead_letters:
+        out.print(
+            Text.assemble(
+                f"  {letter.failed_at:%Y-%m-%d %H:%M:%S}  ",
+                (letter.stage, "bold"),
+                "  ",
+                (letter.reason, "yellow"),
+            )
+        )
+        out.print(Padding(Text(letter.error[:200], style="dim"), (0, 0, 0, 4)))
+
+
+@articles_app.command("show")
+def articles_show(
+    article: Annotated[str, typer.Argument(help="Article id (64 hex digits) or its URL.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One article: its records on incoming and raw, what dedup made of each, its indexed
+    version and its dead letters (reads only the id's partition of each topic)."""
+    with _ending("articles show"):
+        article_id = _article_id(article)
+        names, kafka, es_settings = (
+            NamespaceSettings().names,
+            KafkaSettings(),
+            ElasticsearchSettings(),
+        )
+        consumer = _consumer(kafka, "articles")
+        es = make_client(es_settings)
+        try:
+            found = trace(consumer, es, names, article_id)
+        finally:
+            consumer.close()
+            es.close()
+    if as_json:
+        typer.echo(json.dumps(found.as_dict(), indent=2))
+    else:
+        _print_trace(found, names)
+    if not found.found:
+        console.print(f"no record of {article_id} in namespace {names.namespace}")
+        raise typer.Exit(int(ExitCode.FAILED))

@@ -8,14 +8,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-def _default_state_dir() -> Path:
-    # Elasticsearch runs as a dedicated user when we are root, and root's home is usually 0700:
-    # its home, data and logs must live where that user can reach them.
-    if os.geteuid() == 0:
-        return Path("/var/lib/newswire")
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "newswire"
+from shared.paths import default_state_dir
 
 
 def _default_cache_dir() -> Path:
@@ -39,7 +32,8 @@ class InfraSettings(BaseSettings):
     es_heap: str = "512m"
 
     cache_dir: Path = Field(default_factory=_default_cache_dir)
-    state_dir: Path = Field(default_factory=_default_state_dir)
+    # The one default every entry point shares (``shared.paths``).
+    state_dir: Path = Field(default_factory=default_state_dir)
     kafka_java_home: Path | None = Field(
         default=None, description="JDK 17+ for Kafka; default: JAVA_HOME, then `java` on PATH."
     )

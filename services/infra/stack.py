@@ -52,6 +52,8 @@ class ServiceSpec:
 
 
 SERVICES = (
+    # Dedup first: ingest's articles wait on the incoming topic until it runs.
+    ServiceSpec("dedup", ("dedup",), "NEWSWIRE_DEDUP_PORT", ports.DEDUP, "/metrics"),
     ServiceSpec("enrich", ("enrich",), "NEWSWIRE_ENRICH_PORT", ports.ENRICH, "/metrics"),
     ServiceSpec("indexer", ("index",), "NEWSWIRE_INDEXER_PORT", ports.INDEXER, "/metrics"),
     ServiceSpec(
@@ -88,8 +90,12 @@ def environment(settings: InfraSettings) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", settings.kafka_bootstrap)
     env.setdefault("NEWSWIRE_ES_URL", settings.es_url)
+    # The same folders a command typed in a shell finds by default (``shared.paths``): the
+    # infrastructure's state dir is the installation's.
+    env.setdefault("NEWSWIRE_INFRA_STATE_DIR", str(settings.state_dir))
     env.setdefault("NEWSWIRE_INGEST_STATE_DIR", str(settings.state_dir / "ingest"))
     env.setdefault("NEWSWIRE_ENRICH_DATA_DIR", str(settings.state_dir / "enrich"))
+    env.setdefault("NEWSWIRE_DEDUP_DATA_DIR", str(settings.state_dir / "dedup"))
     env["NEWSWIRE_INGEST_API_KEY"] = api_key(settings)
     env["PYTHONUNBUFFERED"] = "1"
     return env

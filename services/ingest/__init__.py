@@ -1,4 +1,8 @@
-"""The ingest app: files, feeds and the push endpoint into the raw topic.
+"""The ingest app: files, feeds and the push endpoint into the incoming topic.
+
+Ingest is stateless as to articles: it validates, normalises and publishes every accepted
+article (version 1, keyed by id); the dedup stage (``services/dedup``) decides new, changed or
+duplicate. What it keeps locally is the feed poll state (``feedstate``).
 
 Modules, in dependency order:
 - ``settings``: ``IngestSettings`` (+ fetch and poll settings), from the environment;
@@ -7,10 +11,9 @@ Modules, in dependency order:
 - ``normalize``: HTML to text, dates, language tags;
 - ``article_input``: what users send (``ArticleInput``) -> ``RawArticle``;
 - ``feeds``: feed documents (RSS, Atom, JSON Feed) -> article inputs;
-- ``dedup``: ``DedupStore``, the one owner of dedup and version decisions;
-- ``publisher``: the Kafka writer of articles and dead letters, by batch;
+- ``publisher``: the Kafka writer of articles (incoming topic) and dead letters, by batch;
 - ``intake``: ``Intake``, the one path of every input: build, dead-letter, publish;
-- ``context``: opening the publisher (topics, producer, dedup store);
+- ``context``: opening the publisher (topics, producer, size limit);
 - ``politeness``: per-host delay and concurrency limits;
 - ``fetcher``: safe, polite HTTP fetches of feeds and pages;
 - ``fulltext``: the main text of a linked page;

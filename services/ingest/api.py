@@ -1,25 +1,34 @@
 """`newswire ingest serve`: the push endpoint (FastAPI).
 
-POST /articles takes one article (JSON object), a batch (JSON array) or NDJSON. It needs the API
-key in ``X-API-Key`` (401 otherwise), refuses bodies over the limit (413), accepts the valid items
-of a batch and lists each invalid one with its index and reason (each also dead-lettered). A 200
-means every accepted article is acknowledged by Kafka; a 503, that Kafka did not acknowledge
-everything (retry: what was published comes back as duplicates).
+POST /articles takes one article (JSON object), a batch (JSON array) or NDJSON, as its
+Content-Type says (``body_kind``; anything else is 415). It needs the API key in ``X-API-Key``
+(401 otherwise), refuses bodies over the limit (413), accepts the valid items of a batch and
+lists each invalid one with its index and reason (each also dead-lettered). A 200 means every
+accepted article is on the incoming topic, acknowledged by Kafka; whether it is new, an edit
+(next version) or a duplicate is the dedup stage's decision, made after the answer (its
+metrics, ``newswire articles show ID``). A 503 means Kafka did not acknowledge everything:
+retry (what did arrive is then a duplicate to the dedup stage).
 
-The app holds no resources of its own: the intake it is given (producer, dedup store) is opened
-and closed by ``ingest serve``'s lifecycle.
+Every response carries ``X-Content-Type-Options: nosniff`` (``NoSniffMiddleware``).
+
+The app holds no resources of its own: the intake it is given (its producer) is opened and
+closed by ``ingest serve``'s lifecycle.
 """
 
 import hmac
 import logging
 import socket
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from email.message import Message
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
 
 from services.ingest.article_input import ArticleInput, Origin, decode_json
 from services.ingest.errors import ApiKeyMissingError, InvalidInputError, PublishError
@@ -31,6 +40,57 @@ from services.ingest.settings import IngestSettings
 log = logging.getLogger(__name__)
 
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+JSON_TYPES = ("application/json", "application/*+json")
+SUPPORTED_TYPES = (*JSON_TYPES, *NDJSON_TYPES)
+# JSON is UTF-8 (RFC 8259): a body declared in another charset would be read wrongly.
+UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii")
+
+BodyKind = Literal["json", "ndjson"]
+
+
+def body_kind(content_type: str | None) -> BodyKind | None:
+    """What a Content-Type header announces: ``json`` (``application/json``, any
+    ``application/*+json``, or no header at all), ``ndjson`` (one of ``NDJSON_TYPES``), or
+    None for anything else (415).
+
+    The media type is the ``type/subtype`` before any parameter, without regard to case;
+    parameters never change it (``text/plain; x=application/x-ndjson`` is text/plain). The one
+    parameter read is ``charset``, which must be UTF-8 when given.
+    """
+    if content_type is None or not content_type.strip():
+        return "json"  # curl --data-binary and most clients without a header send JSON
+    header = Message()
+    header["content-type"] = content_type
+    media = header.get_content_type()  # lower case; text/plain (refused) when malformed
+    charset = header.get_content_charset()
+    if charset is not None and charset not in UTF8_CHARSETS:
+        return None
+    if media in NDJSON_TYPES:
+        return "ndjson"
+    main, _, sub = media.partition("/")
+    if media == "application/json" or (main == "application" and sub.endswith("+json")):
+        return "json"
+    return None
+
+
+class NoSniffMiddleware:
+    """``X-Content-Type-Options: nosniff`` on every response (routes, /metrics, errors), so no
+    browser takes a JSON body echoing its input for HTML or script."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: AsgiMessage) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
 
 
 class PayloadTooLargeError(Exception):
@@ -41,10 +101,22 @@ def _retry_later() -> JSONResponse:
     return JSONResponse(
         {
             "detail": "Kafka did not acknowledge every article; retry the request "
-            "(articles already published come back as duplicates)"
+            "(an article that did arrive is then a duplicate, dropped by the dedup stage)"
         },
         503,
         headers={"Retry-After": "5"},
+    )
+
+
+def _unsupported(content_type: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "detail": f"unsupported Content-Type {content_type!r}: send a JSON object or "
+            "array (application/json), or NDJSON, in UTF-8",
+            "supported_types": list(SUPPORTED_TYPES),
+        },
+        415,
+        headers={"Accept-Post": ", ".join(SUPPORTED_TYPES)},
     )
 
 
@@ -60,10 +132,10 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def _items(body: bytes, content_type: str, origin: Origin) -> list[IntakeItem]:
+def _items(body: bytes, kind: BodyKind, origin: Origin) -> list[IntakeItem]:
     """The body's items; ``InvalidInputError`` when the body as a whole is not JSON."""
     source = origin.default_source
-    if any(t in content_type for t in NDJSON_TYPES):
+    if kind == "ndjson":
         lines = [line for line in body.splitlines() if line.strip()]
         return [IntakeItem.decoded(f"{source}[{i}]", line, origin) for i, line in enumerate(lines)]
     document = decode_json(body, "body")
@@ -106,8 +178,9 @@ def create_app(settings: IngestSettings, metrics: IngestMetrics, intake: Intake)
     app = FastAPI(
         title="newswire ingest",
         version="0.1.0",
-        description="Push articles into newswire's raw topic.",
+        description="Push articles into newswire's incoming topic.",
     )
+    app.add_middleware(NoSniffMiddleware)
 
     def require_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
         if x_api_key is None or not hmac.compare_digest(x_api_key.encode(), expected_key):
@@ -124,12 +197,17 @@ def create_app(settings: IngestSettings, metrics: IngestMetrics, intake: Intake)
         responses={
             401: {"description": "Missing or wrong API key"},
             413: {"description": "Body over the configured limit"},
+            415: {"description": "Content-Type neither JSON nor NDJSON (UTF-8)"},
             422: {"description": "No valid article in the body"},
             503: {"description": "Kafka did not acknowledge; retry later"},
         },
     )
     async def post_articles(request: Request) -> JSONResponse:
-        """Publish one article, a JSON array of articles, or NDJSON."""
+        """Accept one article, a JSON array of articles, or NDJSON."""
+        content_type = request.headers.get("content-type")
+        kind = body_kind(content_type)
+        if kind is None:
+            return _unsupported(content_type or "")
         try:
             body = await _read_limited(request, settings.max_body_bytes)
         except PayloadTooLargeError:
@@ -138,9 +216,8 @@ def create_app(settings: IngestSettings, metrics: IngestMetrics, intake: Intake)
             )
         source = f"push:{request.client.host if request.client else 'unknown'}"
         origin = Origin("push", source, datetime.now(UTC))
-        content_type = request.headers.get("content-type", "application/json").lower()
         try:
-            items = _items(body, content_type, origin)
+            items = _items(body, kind, origin)
         except InvalidInputError as exc:  # not JSON at all: the whole body is dead-lettered
             if await _take(intake, [IntakeItem(source, body, exc, origin)]) is None:
                 return _retry_later()
@@ -179,15 +256,8 @@ def _response(outcomes: list[IntakeOutcome]) -> JSONResponse:
         if o.status == "dead-lettered":  # invalid, or valid but more than Kafka takes
             rejected.append({"index": index, "reason": o.reason, "error": o.error})
         else:
-            articles.append(
-                {"index": index, "id": o.article_id, "status": o.status, "version": o.version}
-            )
-    body = {
-        "accepted": sum(1 for o in outcomes if o.status == "published"),
-        "duplicates": sum(1 for o in outcomes if o.status == "duplicate"),
-        "rejected": rejected,
-        "articles": articles,
-    }
+            articles.append({"index": index, "id": o.article_id, "status": o.status})
+    body = {"accepted": len(articles), "rejected": rejected, "articles": articles}
     return JSONResponse(body, 200 if articles or not rejected else 422)
 
 

@@ -1,9 +1,10 @@
 """`newswire ingest file|serve|poll` and `newswire feeds add|list|remove|enable`.
 
 Exit codes (``shared.errors.ExitCode``):
-- `ingest file`: 0 every input published, a duplicate, or dead-lettered with its reason (the
-  summary counts them); 2 bad usage (no such path, bad settings); 3 Kafka unreachable or not
-  acknowledging (nothing acknowledged is lost: run the same command again).
+- `ingest file`: 0 every input accepted or dead-lettered with its reason (the summary counts
+  them); 2 bad usage (no such path, bad settings); 3 Kafka unreachable or not acknowledging
+  (nothing acknowledged is lost: run the same command again; the dedup stage drops what
+  arrives twice).
 - `ingest serve`: 0 stopped by SIGTERM/SIGINT; 1 the port cannot be bound; 2 no API key or bad
   settings; 3 Kafka unreachable at start-up.
 - `ingest poll`: 0 stopped by SIGTERM/SIGINT (`--once`: every feed polled); 1 `--once` and some

@@ -47,10 +47,10 @@ class FeedHandler:
         ]
         outcomes = self.intake.take(items)
         log.info(
-            "feed ingested feed=%s entries=%d published=%d",
+            "feed ingested feed=%s entries=%d accepted=%d",
             feed.id,
             len(parsed.entries),
-            sum(1 for o in outcomes if o.status == "published"),
+            sum(1 for o in outcomes if o.status == "accepted"),
         )
         return parsed.ttl_s
 

@@ -1,7 +1,8 @@
 """`newswire ingest file`: JSON (array or object), NDJSON and feed files, or folders of them.
 
-Every item ends up published, counted as a duplicate, or dead-lettered with its location
-(``file:<path>:<line>`` or ``file:<path>[<index>]``) and reason. Nothing is skipped silently.
+Every item ends up accepted (on the incoming topic: the dedup stage then tells new, changed
+and duplicate apart) or dead-lettered with its location (``file:<path>:<line>`` or
+``file:<path>[<index>]``) and reason. Nothing is skipped silently.
 """
 
 from __future__ import annotations
@@ -31,16 +32,13 @@ FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".feed"}
 @dataclass
 class ImportSummary:
     files: int = 0
-    published: int = 0
-    duplicates: int = 0
+    accepted: int = 0
     dead_lettered: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
 
     def add(self, outcome: IntakeOutcome) -> None:
-        if outcome.status == "published":
-            self.published += 1
-        elif outcome.status == "duplicate":
-            self.duplicates += 1
+        if outcome.status == "accepted":
+            self.accepted += 1
         else:
             self.dead_lettered += 1
             self.reasons[outcome.reason or "unknown"] += 1
@@ -189,7 +187,7 @@ def import_paths(
                 settle(previous, flush=False)
             except PublishError:
                 in_flight = None
-                settle(submitted, flush=True)  # what Kafka took is recorded; then report
+                settle(submitted, flush=True)  # what Kafka took is counted; then report
                 raise
 
     for path in input_files(paths):
@@ -202,10 +200,9 @@ def import_paths(
     if in_flight is not None:
         settle(in_flight, flush=True)
     log.info(
-        "file import done files=%d published=%d duplicates=%d dead_lettered=%d",
+        "file import done files=%d accepted=%d dead_lettered=%d",
         summary.files,
-        summary.published,
-        summary.duplicates,
+        summary.accepted,
         summary.dead_lettered,
     )
     return summary

@@ -2,9 +2,9 @@
 
 Each path turns its input into ``IntakeItem``s (where it came from, its bytes, the decoded
 record or the error decoding it) and hands them over. For each item, in order, the intake
-builds the article or dead-letters the item with its reason, publishes the articles
-(deduplicated, versioned) and returns one ``IntakeOutcome``. A batch's dead letters are sent
-together and awaited once, with its articles.
+builds the article or dead-letters the item with its reason, publishes the articles to the
+incoming topic (the dedup stage versions them) and returns one ``IntakeOutcome``. A batch's
+dead letters are sent together and awaited once, with its articles.
 
 ``take`` waits for Kafka; ``submit`` then ``settle`` split it in two, so that a caller may
 submit batch N+1 before settling batch N (file import keeps the producer busy this way).
@@ -78,7 +78,8 @@ class Intake:
 
     def take(self, items: Sequence[IntakeItem]) -> list[IntakeOutcome]:
         """One outcome per item, in order, once Kafka acknowledged all of them; raise
-        ``PublishError`` otherwise (what was acknowledged is remembered: a retry finds it)."""
+        ``PublishError`` otherwise (a retry sends the batch again: the copies that did arrive
+        are duplicates to the dedup stage)."""
         return self.settle(self.submit(items))
 
     def submit(self, items: Sequence[IntakeItem]) -> Submitted:

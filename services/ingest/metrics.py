@@ -13,13 +13,8 @@ class IngestMetrics:
         self.registry = registry or CollectorRegistry()
         self.published = Counter(
             "newswire_ingest_published",
-            "Articles published to the raw topic (new or changed).",
-            ["source_kind"],
-            registry=self.registry,
-        )
-        self.duplicates = Counter(
-            "newswire_ingest_duplicates",
-            "Articles not published again: same id and same content as already published.",
+            "Articles accepted: published to the incoming topic and acknowledged by Kafka "
+            "(new, changed or duplicate: newswire_dedup_articles_total tells).",
             ["source_kind"],
             registry=self.registry,
         )

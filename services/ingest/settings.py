@@ -12,12 +12,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared import ports
+from shared.paths import service_state_dir
 from shared.settings import ServiceSettings
-
-
-def _state_home() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "newswire" / "ingest"
 
 
 def _config_home() -> Path:
@@ -88,7 +84,11 @@ class IngestSettings(ServiceSettings):
         "NEWSWIRE_INGEST_API_PORT": "port",
     }
 
-    state_dir: Path = Field(default_factory=_state_home, description="Dedup and feed state.")
+    # What ingest keeps locally is the feed poll state (until the feed list moves to Kafka),
+    # under the installation's state folder, where `newswire up` puts it too.
+    state_dir: Path = Field(
+        default_factory=lambda: service_state_dir("ingest"), description="Feed poll state."
+    )
     feeds_file: Path = Field(default_factory=lambda: _config_home() / "feeds.json")
     api_key: SecretStr | None = Field(default=None, description="Required by POST /articles.")
     host: str = ports.DEFAULT_HOST
@@ -98,10 +98,6 @@ class IngestSettings(ServiceSettings):
 
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     poll: PollSettings = Field(default_factory=PollSettings)
-
-    @property
-    def dedup_db(self) -> Path:
-        return self.state_dir / f"{self.namespace}-dedup.sqlite3"
 
     @property
     def feed_state_db(self) -> Path:

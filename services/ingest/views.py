@@ -114,19 +114,19 @@ def feeds_view(
 
 
 def import_summary_view(summary: ImportSummary, dead_letter_topic: str) -> RenderableType:
-    """Published, duplicates and dead letters (by reason) of one ``ingest file`` run."""
+    """Accepted articles and dead letters (by reason) of one ``ingest file`` run."""
     table = _table(f"{summary.files} file(s) imported")
     table.add_column("outcome")
     table.add_column("items", justify="right")
-    table.add_row("published", str(summary.published))
-    table.add_row("duplicates", str(summary.duplicates))
+    table.add_row("accepted", str(summary.accepted))
     table.add_row("dead-lettered", str(summary.dead_lettered))
     for reason, count in summary.reasons.most_common():
         table.add_row(Text(f"  {reason}", style="dim"), Text(str(count), style="dim"))
     lines: list[RenderableType] = [table]
     lines.append(
         Text(
-            "duplicates: same id and content as an article already published (not sent again).",
+            "accepted: on the incoming topic; the dedup stage publishes the new and changed "
+            "ones (`newswire articles show ID` tells what became of one).",
             style="dim",
         )
     )

@@ -18,7 +18,8 @@ class LagSettings(ServiceSettings):
 
     groups: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Groups to watch (comma-separated); default: the namespace's enrich + indexer.",
+        description="Groups to watch (comma-separated); default: the namespace's dedup, enrich "
+        "and indexer groups.",
     )
     all_groups: bool = Field(default=False, description="Watch every consumer group instead.")
     refresh_interval_s: float = Field(default=5.0, gt=0, description="--watch and the exporter.")
@@ -49,5 +50,6 @@ class LagSettings(ServiceSettings):
 
     @property
     def default_groups(self) -> list[str]:
-        """The groups watched when neither ``groups`` nor ``all_groups`` is set."""
-        return [self.names.enrich_group, self.names.indexer_group]
+        """The groups watched when neither ``groups`` nor ``all_groups`` is set, in pipeline
+        order (a dedup stage that is down shows as its group's lag)."""
+        return [self.names.dedup_group, self.names.enrich_group, self.names.indexer_group]

@@ -30,6 +30,7 @@ class Pipeline:
         self.names = names
         self.workdir = workdir
         self.ports = {
+            "dedup": free_port(),
             "enrich": free_port(),
             "enrich-2": free_port(),
             "search": free_port(),
@@ -46,6 +47,7 @@ class Pipeline:
             "NEWSWIRE_FETCH_ALLOW_PRIVATE": "true",
             "NEWSWIRE_FETCH_PER_HOST_DELAY_S": "0.05",
             "NEWSWIRE_ENRICH_DATA_DIR": str(workdir / "enrich"),
+            "NEWSWIRE_DEDUP_DATA_DIR": str(workdir / "dedup"),
             "PYTHONUNBUFFERED": "1",
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -65,6 +67,7 @@ class Pipeline:
 
     def start(self, name: str) -> None:
         args = {
+            "dedup": ("dedup", "--port", str(self.ports["dedup"])),
             "enrich": ("enrich", "--web-port", str(self.ports["enrich"])),
             "enrich-2": ("enrich", "--web-port", str(self.ports["enrich-2"])),
             "indexer": ("index",),

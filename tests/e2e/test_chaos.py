@@ -1,6 +1,6 @@
-"""Crash safety: several thousand articles while ingest, enrich and the indexer are each killed
-with SIGKILL several times at random moments and restarted. Afterwards the audit balances:
-every article indexed once at its newest version, none lost."""
+"""Crash safety: several thousand articles while ingest, dedup, enrich and the indexer are each
+killed with SIGKILL several times at random moments and restarted. Afterwards the audit
+balances: every article indexed once at its newest version, none lost."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_kill_9_everything_nothing_lost(pipeline: Pipeline, tmp_path: Path) -> N
     rng = random.Random(20261125)
     source = tmp_path / "articles.ndjson"
     write_articles(source, ARTICLES, rng)
-    for name in ("enrich", "indexer"):
+    for name in ("dedup", "enrich", "indexer"):
         pipeline.start(name)
     pipeline.wait_healthy("enrich", "/metrics")
 
@@ -47,7 +47,7 @@ def test_kill_9_everything_nothing_lost(pipeline: Pipeline, tmp_path: Path) -> N
     kills: list[str] = []
 
     def chaos() -> None:
-        for victim in ["enrich", "indexer"] * 3:
+        for victim in ["dedup", "enrich", "indexer"] * 3:
             if stop_chaos.wait(rng.uniform(2.0, 5.0)):
                 return
             pipeline.kill(victim)
@@ -56,8 +56,8 @@ def test_kill_9_everything_nothing_lost(pipeline: Pipeline, tmp_path: Path) -> N
 
     monkey = threading.Thread(target=chaos)
     monkey.start()
-    # Ingest itself is killed twice mid-import, then run to completion: dedup and the
-    # acknowledgements make the re-runs publish only what is missing.
+    # Ingest itself is killed twice mid-import, then run to completion: the re-runs send
+    # everything again, and the dedup stage publishes only what is missing.
     for delay in (1.5, 3.0):
         importer = subprocess.Popen(
             pipeline.command("ingest", "file", str(source)),
@@ -73,6 +73,7 @@ def test_kill_9_everything_nothing_lost(pipeline: Pipeline, tmp_path: Path) -> N
     assert final.returncode == 0, final.stderr
     monkey.join(timeout=120)
     stop_chaos.set()
+    assert kills.count("dedup") == 3, kills
     assert kills.count("enrich") == 3, kills
     assert kills.count("indexer") == 3, kills
     pipeline.wait_healthy("enrich", "/metrics")
@@ -84,3 +85,4 @@ def test_kill_9_everything_nothing_lost(pipeline: Pipeline, tmp_path: Path) -> N
     assert report["indexed"]["ids"] + report["dead_letters"].get("enrich", 0) >= ARTICLES
     assert report["indexed"]["ids"] == ARTICLES  # nothing needed dead-lettering here
     assert report["missing"] == report["duplicated"] == report["stale"] == []
+    assert report["not_deduplicated"] == report["lost_edits"] == report["conflicting"] == []

@@ -40,7 +40,7 @@ def test_elasticsearch_down_60s_then_kafka_restart(
 
     source = tmp_path / "articles.ndjson"
     write_articles(source, ARTICLES, random.Random(7))
-    for name in ("enrich", "indexer"):
+    for name in ("dedup", "enrich", "indexer"):
         pipeline.start(name)
     pipeline.wait_healthy("enrich", "/metrics")
     importer = subprocess.Popen(
@@ -54,7 +54,7 @@ def test_elasticsearch_down_60s_then_kafka_restart(
     assert runner.stop_server(infra, "elasticsearch")
     time.sleep(60)
     assert importer.wait(timeout=300) == 0  # ingest does not need Elasticsearch
-    for name in ("enrich", "indexer"):
+    for name in ("dedup", "enrich", "indexer"):
         assert pipeline.processes[name].poll() is None, pipeline.log(name)  # still running
     runner.start_server(infra, "elasticsearch")
     recovered = time.monotonic()
@@ -83,6 +83,6 @@ def test_elasticsearch_down_60s_then_kafka_restart(
     )
     assert report["raw"]["ids"] == ARTICLES + 300
     assert report["indexed"]["ids"] == ARTICLES + 300
-    for name in ("enrich", "indexer"):
+    for name in ("dedup", "enrich", "indexer"):
         assert pipeline.processes[name].poll() is None, pipeline.log(name)
     print(f"index caught up {resumed_in:.1f}s after Elasticsearch was healthy again")

@@ -1,4 +1,4 @@
-"""End to end on the real broker and node: a feed served locally -> ingest -> enrich ->
+"""End to end on the real broker and node: a feed served locally -> ingest -> dedup -> enrich ->
 indexer -> the search API finds the article with its language and entities; the audit balances;
 every service stops cleanly on SIGTERM."""
 
@@ -34,7 +34,7 @@ def test_feed_to_search(pipeline: Pipeline, http_server: ScriptedServer) -> None
             (FEEDS / "lemonde-like-fr.rss").read_bytes(),
         ),
     )
-    for name in ("enrich", "indexer", "search"):
+    for name in ("dedup", "enrich", "indexer", "search"):
         pipeline.start(name)
     pipeline.wait_healthy("search", "/healthz")
     pipeline.wait_healthy("enrich", "/metrics")
@@ -60,9 +60,10 @@ def test_feed_to_search(pipeline: Pipeline, http_server: ScriptedServer) -> None
     audit = pipeline.run("audit", "--wait", "120", "--json")
     report = json.loads(audit.stdout)
     assert audit.returncode == 0, audit.stdout
-    assert report["raw"]["ids"] == 5
+    assert report["incoming"]["ids"] == report["raw"]["ids"] == 5
     assert report["indexed"]["ids"] == 5
-    assert pipeline.stop_all() == {"enrich": 0, "indexer": 0, "search": 0}
+    assert report["not_deduplicated"] == []
+    assert pipeline.stop_all() == {"dedup": 0, "enrich": 0, "indexer": 0, "search": 0}
 
 
 def test_an_enriched_article_too_large_for_its_topic_is_dead_lettered(

@@ -27,7 +27,7 @@ def enriched_ids(kafka: KafkaSettings, names: Names) -> set[bytes]:
 def test_worker_killed_mid_stream_every_article_enriched(
     pipeline: Pipeline, kafka_settings: KafkaSettings, names: Names, tmp_path: Path
 ) -> None:
-    for name in ("enrich", "enrich-2"):
+    for name in ("dedup", "enrich", "enrich-2"):
         pipeline.start(name)
     for name in ("enrich", "enrich-2"):
         pipeline.wait_healthy(name, "/metrics")

@@ -33,14 +33,31 @@ def test_setup_creates_topics_index_and_aliases(
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
     assert "(0 created)" in done.stdout
+    assert "warning" not in done.stderr
     admin = make_admin(kafka_settings)
     try:
-        assert set(names.topics()) <= set(admin.list_topics())
+        assert {names.incoming_topic, *names.topics()} <= set(admin.list_topics())
     finally:
         admin.close()
     aliases = es.indices.get_alias(name=names.write_alias)
     assert len(aliases) == 1
     assert es.indices.exists_alias(name=names.read_alias)
+
+    # Asked for more replicas than the topics have: setup cannot change that, says so, and
+    # still succeeds (nothing to create on this one-broker cluster).
+    done = subprocess.run(
+        command,
+        env={**env, "NEWSWIRE_KAFKA_REPLICATION_FACTOR": "2"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert "4 existing topic(s) replicated below the settings" in done.stderr
+    assert "still exits 0" in done.stderr
+    wanted = "replication factor 1 (wanted 2)"
+    for topic in (names.incoming_topic, *names.topics()):
+        assert f"{topic}: {wanted}" in done.stderr
 
 
 def readme_exit_codes() -> list[tuple[str, int]]:

@@ -15,6 +15,7 @@ from shared.index import ensure_index
 from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.names import Names
 from shared.settings import KafkaSettings
+from tests.kafka_utils import read_all
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +128,94 @@ def test_audit_finds_lost_edits_and_conflicting_versions(
         assert report.as_dict()["lost_edits"] == [ident("f"), ident("g")]
     finally:
         consumer.close()
+
+
+def test_audit_finds_incoming_records_not_deduplicated(
+    kafka_settings: KafkaSettings, es: Elasticsearch, names: Names
+) -> None:
+    """Every incoming record must be on the raw topic (by content hash: new, changed, or a
+    duplicate of what is there) or dead-lettered; the others are listed, until the dedup
+    stage (here: the test) gets to them."""
+    ensure_topics(kafka_settings, [names.incoming_topic, *names.topics()])
+    ensure_index(es, names, datetime.now(UTC))
+    producer = make_producer(kafka_settings)
+
+    def article(letter: str, content_hash: str, version: int = 1) -> bytes:
+        document = {"id": ident(letter), "version": version, "content_hash": content_hash}
+        return json.dumps(document).encode()
+
+    for letter, content_hash in [("h", "h1"), ("h", "h1"), ("i", "i1"), ("i", "i2"), ("j", "j1")]:
+        producer.send(
+            names.incoming_topic, key=ident(letter).encode(), value=article(letter, content_hash)
+        )
+    unread = producer.send(names.incoming_topic, key=ident("k").encode(), value=b"{bad").get(30)
+    producer.send(names.incoming_topic, key=ident("m").encode(), value=b"{bad too")
+    for letter, content_hash in [("h", "h1"), ("i", "i1")]:
+        producer.send(
+            names.raw_topic, key=ident(letter).encode(), value=article(letter, content_hash)
+        )
+    letters = [
+        # j refused with its id (too large for the raw topic, say), k as the dedup stage does
+        # for a record it cannot read: with its incoming position.
+        DeadLetter.build(
+            stage="ingest", reason="too-large", error="x", payload=b"{}", article_id=ident("j")
+        ),
+        DeadLetter.build(
+            stage="ingest",
+            reason="invalid-article",
+            error="not JSON",
+            payload=b"{bad",
+            topic=names.incoming_topic,
+            partition=unread.partition,
+            offset=unread.offset,
+        ),
+    ]
+    for letter_record in letters:
+        producer.send(names.dead_letter_topic, value=letter_record.to_json())
+    producer.flush()
+    index = f"{names.namespace}-articles-2026.01"
+    for letter, version, content_hash in [("h", 1, "h1"), ("i", 1, "i1")]:
+        es.index(
+            index=index,
+            id=ident(letter),
+            version=version,
+            version_type="external",
+            document={"id": ident(letter), "content_hash": content_hash},
+            refresh=True,
+        )
+    consumer = make_consumer(kafka_settings, None)
+    try:
+        report = audit(consumer, es, names)
+        assert (report.incoming_ids, report.incoming_records) == (5, 7)
+        assert report.not_deduplicated == [ident("i"), ident("m")]
+        assert report.missing == report.stale == report.lost_edits == []
+        assert not report.balanced
+        assert report.as_dict()["not_deduplicated"] == [ident("i"), ident("m")]
+
+        # The dedup stage catches up: i's edit as version 2, m's record dead-lettered.
+        producer.send(names.raw_topic, key=ident("i").encode(), value=article("i", "i2", 2))
+        incoming = read_all(kafka_settings, names.incoming_topic)
+        m_record = next(r for r in incoming if r.key == ident("m").encode())
+        letter = DeadLetter.build(
+            stage="ingest",
+            reason="invalid-article",
+            error="not JSON",
+            payload=b"{bad too",
+            topic=names.incoming_topic,
+            partition=m_record.partition,
+            offset=m_record.offset,
+        )
+        producer.send(names.dead_letter_topic, value=letter.to_json())
+        producer.flush()
+        es.index(
+            index=index,
+            id=ident("i"),
+            version=2,
+            version_type="external",
+            document={"id": ident("i"), "content_hash": "i2"},
+            refresh=True,
+        )
+        assert audit(consumer, es, names).balanced
+    finally:
+        consumer.close()
+        producer.close()

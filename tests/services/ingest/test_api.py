@@ -1,4 +1,5 @@
-"""The push endpoint against the real broker: auth, limits, partial batches, NDJSON, health."""
+"""The push endpoint against the real broker: auth, limits, partial batches, NDJSON, health;
+every accepted article on the incoming topic."""
 
 from __future__ import annotations
 
@@ -87,10 +88,16 @@ def test_partial_batch_accepts_valid_and_lists_invalid(
         (1, "invalid-field"),
         (3, "invalid-url"),
     ]
-    assert [a["index"] for a in body["articles"]] == [0, 2]
+    assert [(a["index"], a["status"]) for a in body["articles"]] == [
+        (0, "accepted"),
+        (2, "accepted"),
+    ]
+    assert set(body) == {"accepted", "rejected", "articles"}  # no verdict: dedup's to decide
     again = client.post("/articles", json=batch[:1], headers=KEY).json()
-    assert again["duplicates"] == 1
-    assert len(read_all(kafka_settings, names.raw_topic)) == 2
+    assert again["accepted"] == 1  # sent again: the dedup stage drops it as a duplicate
+    assert [a["id"] for a in again["articles"]] == [body["articles"][0]["id"]]
+    assert len(read_all(kafka_settings, names.incoming_topic)) == 3
+    assert read_all(kafka_settings, names.raw_topic) == []
     letters = [
         DeadLetter.model_validate_json(r.value)
         for r in read_all(kafka_settings, names.dead_letter_topic)
@@ -130,9 +137,9 @@ def test_an_article_over_the_topic_limit_is_listed_as_rejected(
     kafka_settings: KafkaSettings, names: Names, tmp_path: Path
 ) -> None:
     admin = make_admin(kafka_settings)
-    try:  # records of 2 KiB at most on this raw topic
+    try:  # records of 2 KiB at most on this incoming topic
         admin.create_topics(
-            [NewTopic(names.raw_topic, 1, 1, topic_configs={"max.message.bytes": "2048"})]
+            [NewTopic(names.incoming_topic, 1, 1, topic_configs={"max.message.bytes": "2048"})]
         )
     finally:
         admin.close()

@@ -1,5 +1,5 @@
 """What the index cannot take is refused at the door: through the push endpoint, against the
-real broker, an over-long GUID or URL is rejected with its reason, never answered "published"
+real broker, an over-long GUID or URL is rejected with its reason, never answered "accepted"
 and dead-lettered later by the indexer."""
 
 from __future__ import annotations
@@ -83,5 +83,5 @@ def test_the_longest_allowed_values_are_published(client: TestClient) -> None:
     response = client.post("/articles", json=batch, headers=KEY)
     assert response.status_code == 200
     body = response.json()
-    assert [a["status"] for a in body["articles"]] == ["published"]
+    assert [a["status"] for a in body["articles"]] == ["accepted"]
     assert [(r["index"], r["reason"]) for r in body["rejected"]] == [(1, "field-too-long")]

@@ -1,6 +1,6 @@
 """Hostile input (generated with hypothesis) through the push endpoint and the file importer,
-on the real broker: nothing crashes, and every input is accounted for as published, duplicate
-or dead-lettered with a reason."""
+on the real broker: nothing crashes, and every input is accounted for as accepted or
+dead-lettered with a reason."""
 
 from __future__ import annotations
 
@@ -186,15 +186,16 @@ def test_file_importer_accounts_for_everything(
     finally:
         publisher.close()
     assert summary.files == len(files)
-    stack["counts"]["file_items"] += summary.published + summary.duplicates + summary.dead_lettered
-    # Every file yields at least one outcome: articles, duplicates or a dead letter.
-    assert summary.published + summary.duplicates + summary.dead_lettered >= len(files)
+    stack["counts"]["file_items"] += summary.accepted + summary.dead_lettered
+    # Every file yields at least one outcome: articles or a dead letter.
+    assert summary.accepted + summary.dead_lettered >= len(files)
 
 
 def test_hostile_inputs_end_indexed_or_dead_lettered(
     stack: dict[str, Any], tmp_path_factory: pytest.TempPathFactory, infra: Any
 ) -> None:
-    """What the fuzzing let in goes through enrich and the indexer: the audit must balance."""
+    """What the fuzzing let in goes through dedup, enrich and the indexer: the audit must
+    balance."""
     from tests.e2e.pipeline import Pipeline
 
     names: Names = stack["names"]
@@ -203,7 +204,7 @@ def test_hostile_inputs_end_indexed_or_dead_lettered(
     )
     try:
         assert pipeline.run("setup").returncode == 0
-        for name in ("enrich", "indexer"):
+        for name in ("dedup", "enrich", "indexer"):
             pipeline.start(name)
         audit = pipeline.run("audit", "--wait", "240", "--json", timeout=360)
         report = json.loads(audit.stdout)

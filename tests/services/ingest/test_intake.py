@@ -1,10 +1,10 @@
-"""The one intake (and the publisher and dedup store under it) on an in-memory producer:
-outcomes per item, batched dead letters, versions, in-flight claims, Kafka refusing."""
+"""The one intake (and the publisher under it) on an in-memory producer: outcomes per item,
+batched dead letters, every article to the incoming topic at version 1, batches in flight,
+Kafka refusing. Duplicates and versions are the dedup stage's (tests/services/dedup)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,6 @@ from pydantic import SecretStr
 
 from services.ingest.api import create_app
 from services.ingest.article_input import Origin
-from services.ingest.dedup import DedupStore
 from services.ingest.errors import InvalidInputError, PublishError
 from services.ingest.intake import Intake, IntakeItem
 from services.ingest.metrics import IngestMetrics
@@ -60,20 +59,13 @@ def producer() -> RecordingProducer:
 
 
 @pytest.fixture
-def dedup(tmp_path: Path) -> Iterator[DedupStore]:
-    store = DedupStore(tmp_path / "dedup.sqlite3")
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def metrics() -> IngestMetrics:
     return IngestMetrics()
 
 
 @pytest.fixture
-def intake(producer: FakeProducer, dedup: DedupStore, metrics: IngestMetrics) -> Intake:
-    return Intake(Publisher(producer, NAMES, dedup, metrics, value_limit=4096, ack_timeout_s=1))
+def intake(producer: FakeProducer, metrics: IngestMetrics) -> Intake:
+    return Intake(Publisher(producer, NAMES, metrics, value_limit=4096, ack_timeout_s=1))
 
 
 def line(record: object) -> bytes:
@@ -93,15 +85,16 @@ def test_one_outcome_per_item_in_order(intake: Intake, producer: FakeProducer) -
         items(article(1), b"{broken", line({"title": 5}), article(1), b"[1]", article(2))
     )
     assert [(o.status, o.reason) for o in outcomes] == [
-        ("published", None),
+        ("accepted", None),
         ("dead-lettered", "invalid-json"),
         ("dead-lettered", "invalid-field"),
-        ("duplicate", None),
+        ("accepted", None),  # a repeat: the dedup stage tells it is a duplicate
         ("dead-lettered", "not-an-object"),
-        ("published", None),
+        ("accepted", None),
     ]
     assert outcomes[0].article_id == outcomes[3].article_id
-    assert len(producer.on(NAMES.raw_topic)) == 2
+    assert len(producer.on(NAMES.incoming_topic)) == 3
+    assert producer.on(NAMES.raw_topic) == []
     letters = [json.loads(r.value or b"") for r in producer.on(NAMES.dead_letter_topic)]
     assert [(x["stage"], x["source"]) for x in letters] == [
         ("ingest", "push:test[1]"),
@@ -125,39 +118,45 @@ def test_a_batch_of_dead_letters_is_sent_then_flushed_once(
     assert counted == 2000
 
 
-def test_versions_follow_content_changes(intake: Intake, producer: FakeProducer) -> None:
+def test_edits_and_repeats_all_go_to_incoming_at_version_1(
+    intake: Intake, producer: FakeProducer
+) -> None:
     first = intake.take(items(article(1)))
     changed = intake.take(items(article(1, "Autre texte."), article(1, "Autre texte.")))
-    assert [(o.status, o.version) for o in first + changed] == [
-        ("published", 1),
-        ("published", 2),
-        ("duplicate", 2),
-    ]
-    versions = [json.loads(r.value or b"")["version"] for r in producer.on(NAMES.raw_topic)]
-    assert versions == [1, 2]
-    headers = dict(producer.on(NAMES.raw_topic)[0].headers)
+    assert [o.status for o in first + changed] == ["accepted"] * 3
+    records = producer.on(NAMES.incoming_topic)
+    assert [r.key for r in records] == [first[0].article_id.encode()] * 3  # type: ignore[union-attr]
+    assert [json.loads(r.value or b"")["version"] for r in records] == [1, 1, 1]
+    assert [json.loads(r.value or b"")["body"] for r in records] == ["Texte."] + [
+        "Autre texte."
+    ] * 2
+    headers = dict(records[0].headers)
     assert headers["source-kind"] == b"push"
+    assert headers["schema-version"] == b"1"
 
 
-def test_a_batch_in_flight_is_seen_by_the_next_one(intake: Intake) -> None:
-    # File import sends batch N+1 before batch N is acknowledged.
+def test_batches_in_flight_settle_in_order(intake: Intake, producer: RecordingProducer) -> None:
+    # File import sends batch N+1 before batch N is acknowledged, without a flush between.
     first = intake.submit(items(article(1)))
-    second = intake.submit(items(article(1), article(1, "Changé.")))
-    assert [o.status for o in intake.settle(first, flush=False)] == ["published"]
-    assert [(o.status, o.version) for o in intake.settle(second)] == [
-        ("duplicate", 1),
-        ("published", 2),
+    second = intake.submit(items(article(2), b"{broken"))
+    assert producer.events == ["send", "send", "send"]
+    assert [o.status for o in intake.settle(first, flush=False)] == ["accepted"]
+    assert "flush" not in producer.events
+    assert [(o.status, o.reason) for o in intake.settle(second)] == [
+        ("accepted", None),
+        ("dead-lettered", "invalid-json"),
     ]
+    assert producer.events.count("flush") == 1
 
 
-def test_what_kafka_refused_is_not_remembered(intake: Intake, producer: FakeProducer) -> None:
+def test_what_kafka_refused_is_sent_again_on_retry(intake: Intake, producer: FakeProducer) -> None:
     producer.refuse = KafkaTimeoutError("broker away")
     with pytest.raises(PublishError) as caught:
         intake.take(items(article(1), b"{broken"))
     assert caught.value.exit_code == ExitCode.UNAVAILABLE
     producer.refuse = None
-    # Neither stored nor left in flight: the retry publishes it.
-    assert [o.status for o in intake.take(items(article(1)))] == ["published"]
+    assert [o.status for o in intake.take(items(article(1)))] == ["accepted"]
+    assert len(producer.on(NAMES.incoming_topic)) == 1
 
 
 def test_a_dead_letter_kafka_refuses_fails_the_batch(
@@ -174,31 +173,9 @@ def test_copies_of_a_too_large_article_are_all_dead_lettered(
     huge = article(1, "mot " * 2000)
     outcomes = intake.take(items(huge, huge))
     assert [(o.status, o.reason) for o in outcomes] == [("dead-lettered", "too-large")] * 2
-    assert producer.on(NAMES.raw_topic) == []
-    # Not in flight either: a later, smaller version is new.
-    assert [(o.status, o.version) for o in intake.take(items(article(1)))] == [("published", 1)]
-
-
-def test_dedup_claims_end_when_acknowledged_or_released(tmp_path: Path) -> None:
-    store = DedupStore(tmp_path / "d.sqlite3")
-    try:
-        intake_items = items(article(1), article(2))
-        a, b = (item.article() for item in intake_items)
-        assert [d.verdict for d in store.claim([a, b, a])] == ["new", "new", "duplicate"]
-        store.acknowledged([a])
-        store.release([(b.id, 1)])
-        assert store.count() == 1
-        assert [(d.verdict, d.version) for d in store.claim([a, b])] == [
-            ("duplicate", 1),
-            ("new", 1),
-        ]
-    finally:
-        store.close()
-    reopened = DedupStore(tmp_path / "d.sqlite3")  # what was acknowledged survives a restart
-    try:
-        assert [d.verdict for d in reopened.claim([a, b])] == ["duplicate", "new"]
-    finally:
-        reopened.close()
+    assert producer.on(NAMES.incoming_topic) == []
+    # A later, smaller version of it goes through.
+    assert [o.status for o in intake.take(items(article(1)))] == ["accepted"]
 
 
 def test_invalid_input_takes_reason_codes_only() -> None:
@@ -222,5 +199,5 @@ def test_the_push_api_answers_503_while_kafka_does_not_acknowledge(
     producer.refuse = None
     accepted = client.post("/articles", content=article(1), headers=key)
     assert accepted.status_code == 200
-    assert accepted.json()["articles"][0]["status"] == "published"
+    assert accepted.json()["articles"][0]["status"] == "accepted"
     assert client.post("/articles", content=b"{nope", headers=key).status_code == 400

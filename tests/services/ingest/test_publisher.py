@@ -1,4 +1,5 @@
-"""Publisher against the real broker: keys, headers, dedup across restarts, versions, DLQ."""
+"""Publisher against the real broker: every article to the incoming topic (keys, headers,
+version 1, no state), dead letters, the size limit of the incoming and raw topics."""
 
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ def settings(kafka_settings: KafkaSettings, names: Names, tmp_path: Path) -> Ing
     return IngestSettings(namespace=names.namespace, state_dir=tmp_path, kafka=kafka_settings)
 
 
-def test_publish_dedup_across_restart_and_versions(
-    settings: IngestSettings, kafka_settings: KafkaSettings, names: Names
+def test_every_article_goes_to_the_incoming_topic_at_version_1(
+    settings: IngestSettings, kafka_settings: KafkaSettings, names: Names, tmp_path: Path
 ) -> None:
     metrics = IngestMetrics()
     publisher = open_publisher(settings, metrics)
@@ -49,33 +50,31 @@ def test_publish_dedup_across_restart_and_versions(
     same_via_other_feed = article("https://NEWS.example.fr/a?fbclid=zz#top")
     b = article("https://news.example.fr/b")
     outcomes = publisher.publish([a, same_via_other_feed, b])
-    assert [o.status for o in outcomes] == ["published", "duplicate", "published"]
-    publisher.close()
-
-    # A restart: a new publisher on the same state dir remembers what was published.
-    publisher = open_publisher(settings, metrics)
-    changed = article("https://news.example.fr/a", body="Le corps a changé.")
-    outcomes = publisher.publish([a, changed, changed])
-    assert [(o.status, o.version) for o in outcomes] == [
-        ("duplicate", 1),
-        ("published", 2),
-        ("duplicate", 2),
+    assert [(o.status, o.article_id) for o in outcomes] == [
+        ("accepted", a.id),
+        ("accepted", a.id),
+        ("accepted", b.id),
     ]
     publisher.close()
 
-    records = read_all(kafka_settings, names.raw_topic)
-    assert len(records) == 3
-    by_version = {
-        (r.key.decode(), RawArticle.from_json(r.value).version): RawArticle.from_json(r.value)
-        for r in records
-    }
-    assert set(by_version) == {(a.id, 1), (b.id, 1), (a.id, 2)}
-    assert by_version[(a.id, 2)].body == "Le corps a changé."
+    # A restart: ingest remembers nothing; an edit is accepted like anything else, and the
+    # dedup stage (not ingest) gives it its version.
+    publisher = open_publisher(settings, metrics)
+    changed = article("https://news.example.fr/a", body="Le corps a changé.")
+    assert [o.status for o in publisher.publish([a, changed])] == ["accepted", "accepted"]
+    publisher.close()
+
+    records = read_all(kafka_settings, names.incoming_topic)
+    assert sorted(r.key.decode() for r in records) == sorted(x.id for x in (a, a, b, a, a))
+    assert {RawArticle.from_json(r.value).version for r in records} == {1}
+    bodies = [RawArticle.from_json(r.value).body for r in records if r.key == a.id.encode()]
+    assert bodies == [a.body, a.body, a.body, "Le corps a changé."]  # one id, one partition
     headers = dict(records[0].headers)
     assert headers["schema-version"] == b"1"
     assert headers["source"] == b"news.example.fr"
-    assert metrics.published.labels("feed")._value.get() == 3
-    assert metrics.duplicates.labels("feed")._value.get() == 3
+    assert read_all(kafka_settings, names.raw_topic) == []  # the dedup stage writes there
+    assert metrics.published.labels("feed")._value.get() == 5
+    assert list(tmp_path.iterdir()) == []  # no dedup memory in the state dir
 
 
 def test_dead_letter_record(
@@ -88,6 +87,7 @@ def test_dead_letter_record(
     (outcome,) = Intake(publisher).take([IntakeItem.decoded("file:/x:3", payload, origin)])
     publisher.close()
     assert (outcome.status, outcome.reason) == ("dead-lettered", "invalid-json")
+    assert read_all(kafka_settings, names.incoming_topic) == []
     (record,) = read_all(kafka_settings, names.dead_letter_topic)
     letter = DeadLetter.model_validate(json.loads(record.value))
     assert letter.stage == "ingest"
@@ -98,18 +98,19 @@ def test_dead_letter_record(
     assert dict(record.headers)["reason"] == b"invalid-json"
 
 
+@pytest.mark.parametrize("limited", ["incoming", "raw"])
 def test_an_article_over_the_topic_limit_is_dead_lettered_and_publishing_goes_on(
-    settings: IngestSettings, kafka_settings: KafkaSettings, names: Names
+    settings: IngestSettings, kafka_settings: KafkaSettings, names: Names, limited: str
 ) -> None:
-    # A raw topic taking records of 8 KiB at most, as on a cluster with a low limit.
+    # One topic taking records of 8 KiB at most, as on a cluster with a low limit: ingest
+    # checks against the incoming topic, and against the raw topic the dedup stage forwards to.
+    topic = names.incoming_topic if limited == "incoming" else names.raw_topic
     admin = make_admin(kafka_settings)
     try:
-        admin.create_topics(
-            [NewTopic(names.raw_topic, 1, 1, topic_configs={"max.message.bytes": "8192"})]
-        )
+        admin.create_topics([NewTopic(topic, 1, 1, topic_configs={"max.message.bytes": "8192"})])
     finally:
         admin.close()
-    assert topic_record_limit(kafka_settings, names.raw_topic) == 8192
+    assert topic_record_limit(kafka_settings, topic) == 8192
     metrics = IngestMetrics()
     publisher = open_publisher(settings, metrics)
     huge = article("https://news.example.fr/huge", body="mot " * 5000)
@@ -117,17 +118,16 @@ def test_an_article_over_the_topic_limit_is_dead_lettered_and_publishing_goes_on
         [article("https://news.example.fr/1"), huge], ["file:/in.ndjson:1", "file:/in.ndjson:2"]
     )
     assert [(o.status, o.reason) for o in outcomes] == [
-        ("published", None),
+        ("accepted", None),
         ("dead-lettered", "too-large"),
     ]
     # Had Kafka refused it, the producer would refuse everything after it too.
     (later,) = publisher.publish([article("https://news.example.fr/2")])
-    assert later.status == "published"
-    # Not remembered as published: it is tried again, and dead-lettered again.
-    (again,) = publisher.publish([huge])
+    assert later.status == "accepted"
+    (again,) = publisher.publish([huge])  # tried again, and dead-lettered again
     assert again.status == "dead-lettered"
     publisher.close()
-    assert len(read_all(kafka_settings, names.raw_topic)) == 2
+    assert len(read_all(kafka_settings, names.incoming_topic)) == 2
     letters = [
         DeadLetter.model_validate_json(r.value)
         for r in read_all(kafka_settings, names.dead_letter_topic)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from services.ingest.settings import IngestSettings
@@ -44,3 +46,36 @@ def test_a_new_name_wins_over_its_old_one(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("NEWSWIRE_POLL_PORT", "8102")
     settings = IngestSettings()
     assert (settings.port, settings.poll.port) == (8100, 8102)
+
+
+@pytest.mark.parametrize("root", [True, False])
+@pytest.mark.parametrize("infra_state_dir", [None, "custom"])
+def test_every_entry_point_of_one_installation_has_one_state_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, root: bool, infra_state_dir: str | None
+) -> None:
+    """`newswire ingest ...` typed in a shell and the services `newswire up` starts find the
+    feed state in the same folder: as root or not, with NEWSWIRE_INFRA_STATE_DIR or not."""
+    from services.infra import stack
+    from services.infra.settings import InfraSettings
+
+    monkeypatch.setattr("os.geteuid", lambda: 0 if root else 1000)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("NEWSWIRE_INGEST_API_KEY", "k")  # nothing written under the state dir
+    monkeypatch.delenv("NEWSWIRE_INGEST_STATE_DIR", raising=False)
+    if infra_state_dir is None:
+        monkeypatch.delenv("NEWSWIRE_INFRA_STATE_DIR", raising=False)
+    else:
+        monkeypatch.setenv("NEWSWIRE_INFRA_STATE_DIR", str(tmp_path / infra_state_dir))
+    infra = InfraSettings()
+    from_shell = IngestSettings().state_dir
+    from_up = Path(stack.environment(infra)["NEWSWIRE_INGEST_STATE_DIR"])
+    assert from_shell == from_up == infra.state_dir / "ingest"
+    expected = {
+        (True, None): Path("/var/lib/newswire/ingest"),
+        (False, None): tmp_path / "xdg-state" / "newswire" / "ingest",
+    }.get((root, infra_state_dir), tmp_path / "custom" / "ingest")
+    assert from_shell == expected
+    # The services `newswire up` starts read the same environment: they agree too.
+    monkeypatch.setenv("NEWSWIRE_INGEST_STATE_DIR", str(from_up))
+    assert IngestSettings().state_dir == from_shell

@@ -53,8 +53,12 @@ def test_json_report_of_the_default_groups(
     result = CliRunner().invoke(newswire(), ["lag", "--json"], env=env)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    enrich, indexer = report["groups"]
-    assert (enrich["group"], indexer["group"]) == (names.enrich_group, names.indexer_group)
+    dedup, enrich, indexer = report["groups"]
+    assert (dedup["group"], enrich["group"], indexer["group"]) == (
+        names.dedup_group,
+        names.enrich_group,
+        names.indexer_group,
+    )
     (partition,) = enrich["partitions"]
     assert (partition["committed_offset"], partition["log_end_offset"], partition["lag"]) == (
         2,
@@ -98,7 +102,8 @@ def test_several_samples_a_moment_apart(
     result = CliRunner().invoke(newswire(), args, env=env)
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started >= 0.4
-    assert json.loads(result.stdout)["groups"][1]["partitions"][0]["lag"] == 0
+    groups = {g["group"]: g for g in json.loads(result.stdout)["groups"]}
+    assert groups[names.indexer_group]["partitions"][0]["lag"] == 0
 
 
 def test_unreachable_kafka_exits_3(env: dict[str, str]) -> None:

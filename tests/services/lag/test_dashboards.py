@@ -31,6 +31,7 @@ DASHBOARD = GRAFANA / "dashboards" / "newswire-pipeline.json"
 # Documented metrics of the other services (README, "Lag monitoring").
 PIPELINE_METRICS = {
     "newswire_ingest_published_total",
+    "newswire_dedup_articles_total",
     "newswire_enrich_enriched_total",
     "newswire_indexer_indexed_total",
     "newswire_dead_letters_total",
@@ -39,6 +40,7 @@ PIPELINE_METRICS = {
 JOBS = {
     "newswire-lag": "lag:9308",
     "newswire-ingest": "ingest:8000",
+    "newswire-dedup": "dedup:6067",
     "newswire-enrich": "enrich:6066",
     "newswire-indexer": "indexer:8001",
     "newswire-search": "search:8080",

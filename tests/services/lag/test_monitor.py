@@ -229,9 +229,13 @@ def test_each_status_is_detected(
 def test_groups_without_offsets_have_explicit_states(
     names: Names, make_topic: MakeTopic, lag_settings: MakeSettings
 ) -> None:
-    with Monitor(lag_settings()) as monitor:  # enrich and indexer: neither exists yet
+    with Monitor(lag_settings()) as monitor:  # dedup, enrich and indexer: none exists yet
         report = monitor.refresh()
-    assert [g.group for g in report.groups] == [names.enrich_group, names.indexer_group]
+    assert [g.group for g in report.groups] == [
+        names.dedup_group,
+        names.enrich_group,
+        names.indexer_group,
+    ]
     for group in report.groups:
         assert (group.state, group.status, group.total_lag) == ("Dead", Status.OK, 0)
         assert group.partitions == []

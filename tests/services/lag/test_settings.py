@@ -14,7 +14,7 @@ def test_defaults_watch_the_namespace_groups(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("NEWSWIRE_NAMESPACE", "prod")
     settings = LagSettings()
     assert settings.groups == []
-    assert settings.default_groups == ["prod.enrich", "prod.indexer"]
+    assert settings.default_groups == ["prod.dedup", "prod.enrich", "prod.indexer"]
     assert (settings.host, settings.port) == ("127.0.0.1", 9308)
     assert (settings.window_s, settings.min_samples, settings.refresh_interval_s) == (600, 3, 5)
 
