@@ -65,7 +65,7 @@ def environment(settings: InfraSettings) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS", settings.kafka_bootstrap)
     env.setdefault("NEWSWIRE_ES_URL", settings.es_url)
-    env.setdefault("NEWSWIRE_INDEXER_METRICS_PORT", "8001")
+    env.setdefault("NEWSWIRE_INDEXER_PORT", "8001")
     env.setdefault("NEWSWIRE_INGEST_STATE_DIR", str(settings.state_dir / "ingest"))
     env.setdefault("NEWSWIRE_ENRICH_DATA_DIR", str(settings.state_dir / "enrich"))
     env["NEWSWIRE_INGEST_API_KEY"] = api_key(settings)
