@@ -1,6 +1,6 @@
 """The indexer app: enriched topic -> Elasticsearch, in bulk, idempotently.
 
-Modules: ``settings``, ``errors``, ``metrics`` -> ``document`` (article -> ES document) ->
-``bulk`` (one batch to ES with retries, per-document outcomes) -> ``consumer`` (poll, batch,
-write, dead-letter, commit) -> ``cli``.
+Modules, in dependency order: ``settings``, ``metrics`` -> ``document`` (article -> ES
+document) -> ``bulk`` (bulk writes, a verdict per document) -> ``consumer`` (poll, batch,
+write, dead-letter, commit) -> ``server`` (``/metrics`` and ``/healthz``) -> ``cli``.
 """

@@ -143,7 +143,7 @@ def test_the_longest_values_the_contract_allows_are_indexed(
     article = _longest_article(datetime(1970, 1, 1, tzinfo=UTC))
     index = names.article_index(article.published_at, now)
     action = bulk.Action(index, article.id, 1, to_document(article))
-    results, _seconds = bulk.write(es, [action])
+    results, _seconds = bulk.BulkWriter(es, names.read_alias).write([action])
     assert [r.verdict for r in results] == ["indexed"], results
     es.indices.refresh(index=names.read_alias)
     hits = es.search(index=names.read_alias, query={"term": {"guid": article.guid}})

@@ -3,14 +3,16 @@ an Elasticsearch outage, and a clean stop."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -22,39 +24,14 @@ from shared.deadletter import DeadLetter
 from shared.elasticsearch import make_client
 from shared.index import ensure_index
 from shared.kafka import ensure_topics, make_admin, make_consumer, make_producer
-from shared.models import EnrichedArticle, Entity, RawArticle
+from shared.models import EnrichedArticle
 from shared.names import Names
 from shared.settings import ElasticsearchSettings, KafkaSettings
 from tests.kafka_utils import read_all
+from tests.services.indexer.conftest import PUBLISHED, enriched
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.integration
-PUBLISHED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-
-
-def enriched(
-    n: int, version: int = 1, body: str = "Le traité est signé.", **extra: Any
-) -> EnrichedArticle:
-    raw = RawArticle.create(
-        title=f"Article {n}",
-        body=body,
-        url=f"https://news.example.fr/{n}",
-        source_kind="feed",
-        source="news.example.fr",
-        published_at=PUBLISHED,
-        version=version,
-        language_hint="fr",
-    )
-    fields: dict[str, Any] = {
-        "language": "fr",
-        "language_confidence": 0.99,
-        "entities": [Entity(canonical="Vienne", label="LOC", id="geo:2761369", count=1)],
-        "word_count": 4,
-        "reading_time_s": 1,
-        "enriched_at": PUBLISHED,
-    }
-    fields.update(extra)
-    return EnrichedArticle.from_raw(raw, **fields)
 
 
 def produce(settings: KafkaSettings, topic: str, articles: list[EnrichedArticle]) -> None:
@@ -226,13 +203,26 @@ def test_elasticsearch_outage_loses_nothing(
     proxy.stop()
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read()
+
+
 def test_sigterm_stops_cleanly(settings: IndexerSettings, es: Elasticsearch) -> None:
     produce(settings.kafka, settings.names.enriched_topic, [enriched(n) for n in range(10)])
+    port = _free_port()
     env = {
         **os.environ,
         "NEWSWIRE_NAMESPACE": settings.namespace,
         "NEWSWIRE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
         "NEWSWIRE_ES_URL": settings.es.url,
+        "NEWSWIRE_INDEXER_PORT": str(port),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "services.indexer"],
@@ -243,6 +233,11 @@ def test_sigterm_stops_cleanly(settings: IndexerSettings, es: Elasticsearch) -> 
     deadline = time.monotonic() + 60
     while committed(settings) < 10 and time.monotonic() < deadline:
         time.sleep(0.3)
+    # The HTTP surface is on by default: a liveness probe and the metrics.
+    status, body = _get(f"http://127.0.0.1:{port}/healthz")
+    assert (status, json.loads(body)["status"]) == (200, "ok")
+    status, body = _get(f"http://127.0.0.1:{port}/metrics")
+    assert b"newswire_indexer_indexed_total 10.0" in body
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 0, output.decode(errors="replace")[-2000:]
