@@ -30,7 +30,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,8 +155,8 @@ class DedupStage:
             key = incoming.article_id.encode()
             # faust's RocksDB store reads a key in the partition of the "current event" only:
             # it must be this record's (a batch spans partitions).
-            stream._set_current_event(event)
-            seen = decided.get(key) or Seen.decode(self.table.get(key))
+            with _current_event(stream, event):
+                seen = decided.get(key) or Seen.decode(self.table.get(key))
             decision = decide(seen, incoming.content_hash, message.offset)
             self.metrics.verdicts.labels(decision.verdict.value).inc()
             if decision.verdict in (Verdict.DUPLICATE, Verdict.REDELIVERED):
@@ -175,8 +176,8 @@ class DedupStage:
         for event, key, seen in remember:
             # faust stores a table key in the partition of the "current event": it must be
             # the event the key came from, not whichever event a batch ended on.
-            stream._set_current_event(event)
-            self.table[key] = seen.encode()
+            with _current_event(stream, event):
+                self.table[key] = seen.encode()
         for event in events:
             await stream.ack(event)
 
@@ -217,6 +218,20 @@ class DedupStage:
         raise OutputsUnwritableError(
             f"Kafka refused {len(pending)} record(s) {SEND_ATTEMPTS} times"
         )
+
+
+@contextmanager
+def _current_event(stream: Any, event: Any) -> Iterator[None]:
+    """``event`` as the stream's current event for a table read or write, then the previous
+    one again. The stream's take buffer adds "the current event" of the record it was given
+    once the batch in hand is done: left pointing at one of this batch's events, it would add
+    that one again and never the new record (acked past, hence lost)."""
+    previous = stream.current_event
+    stream._set_current_event(event)
+    try:
+        yield
+    finally:
+        stream._set_current_event(previous)
 
 
 @dataclass(frozen=True, slots=True)
