@@ -12,8 +12,8 @@ class DedupMetrics:
         self.registry = registry or CollectorRegistry()
         self.verdicts = Counter(
             "newswire_dedup_articles",
-            "Incoming articles by verdict: new, changed (published again, next version) or "
-            "duplicate (not published).",
+            "Incoming articles by verdict: new, changed (published again, next version), "
+            "duplicate (not published) or redelivered (decided before a restart, skipped).",
             ["verdict"],
             registry=self.registry,
         )

@@ -3,14 +3,19 @@
 For each batch of incoming records (``noack_take``), in order:
 
 1. decide each record against the table (and against the records of the same batch decided
-   before it: two versions of one id in a batch get consecutive versions);
+   before it: two versions of one id in a batch get consecutive versions); a record at or
+   below the offset the table holds for its id was decided before a crash and is skipped
+   (``decision``: the table may be ahead of the committed offsets);
 2. send the new and changed ones to the raw topic, stamped with their version, and wait until
    Kafka acknowledged every one of them;
-3. only then write the table (``id -> "<version> <hash>"``; faust writes it to the changelog);
+3. only then write the table (``id -> "<version> <hash> <offset>"``; faust writes it to the
+   changelog, and flushes that before it commits offsets);
 4. only then ack the batch's events (faust commits acked offsets).
 
 A crash after 2 and before 3 re-sends the same versions when the batch is redelivered: the
-indexer keeps one document per (id, version), so that is harmless. A crash before 2 completes
+indexer keeps one document per (id, version), so that is harmless. A crash after 3 and before
+the commit redelivers records the table already holds: their offsets say so, and they are
+skipped. A crash before 2 completes
 sends nothing twice that matters for the same reason. If Kafka keeps refusing the raw sends,
 the stage asks its lifecycle to stop with ``UNAVAILABLE`` and never acks the batch.
 
@@ -25,7 +30,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,12 +153,15 @@ class DedupStage:
                 outputs.append(self._dead_letter(message, str(exc)))
                 continue
             key = incoming.article_id.encode()
-            seen = decided.get(key) or Seen.decode(self.table.get(key))
-            decision = decide(seen, incoming.content_hash)
+            # faust's RocksDB store reads a key in the partition of the "current event" only:
+            # it must be this record's (a batch spans partitions).
+            with _current_event(stream, event):
+                seen = decided.get(key) or Seen.decode(self.table.get(key))
+            decision = decide(seen, incoming.content_hash, message.offset)
             self.metrics.verdicts.labels(decision.verdict.value).inc()
-            if decision.verdict is Verdict.DUPLICATE:
+            if decision.verdict in (Verdict.DUPLICATE, Verdict.REDELIVERED):
                 continue
-            decided[key] = Seen(decision.version, incoming.content_hash)
+            decided[key] = Seen(decision.version, incoming.content_hash, message.offset)
             remember.append((event, key, decided[key]))
             value = stamped(incoming, decision.version)
             outputs.append(Output(self.raw, key, value, list(message.headers or [])))
@@ -167,8 +176,8 @@ class DedupStage:
         for event, key, seen in remember:
             # faust stores a table key in the partition of the "current event": it must be
             # the event the key came from, not whichever event a batch ended on.
-            stream._set_current_event(event)
-            self.table[key] = seen.encode()
+            with _current_event(stream, event):
+                self.table[key] = seen.encode()
         for event in events:
             await stream.ack(event)
 
@@ -209,6 +218,20 @@ class DedupStage:
         raise OutputsUnwritableError(
             f"Kafka refused {len(pending)} record(s) {SEND_ATTEMPTS} times"
         )
+
+
+@contextmanager
+def _current_event(stream: Any, event: Any) -> Iterator[None]:
+    """``event`` as the stream's current event for a table read or write, then the previous
+    one again. The stream's take buffer adds "the current event" of the record it was given
+    once the batch in hand is done: left pointing at one of this batch's events, it would add
+    that one again and never the new record (acked past, hence lost)."""
+    previous = stream.current_event
+    stream._set_current_event(event)
+    try:
+        yield
+    finally:
+        stream._set_current_event(previous)
 
 
 @dataclass(frozen=True, slots=True)

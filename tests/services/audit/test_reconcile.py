@@ -196,7 +196,7 @@ def test_audit_finds_incoming_records_not_deduplicated(
         producer.send(names.raw_topic, key=ident("i").encode(), value=article("i", "i2", 2))
         incoming = read_all(kafka_settings, names.incoming_topic)
         m_record = next(r for r in incoming if r.key == ident("m").encode())
-        refused = DeadLetter.build(
+        caught_up = DeadLetter.build(
             stage="ingest",
             reason="invalid-article",
             error="not JSON",
@@ -205,7 +205,7 @@ def test_audit_finds_incoming_records_not_deduplicated(
             partition=m_record.partition,
             offset=m_record.offset,
         )
-        producer.send(names.dead_letter_topic, value=refused.to_json())
+        producer.send(names.dead_letter_topic, value=caught_up.to_json())
         producer.flush()
         es.index(
             index=index,
