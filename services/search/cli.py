@@ -7,29 +7,33 @@
 A first word that is not a subcommand is the query (`newswire search query serve` searches for
 the word "serve").
 
-Exit codes: 0 done (also when nothing matched), or `serve` stopped by SIGTERM/SIGINT after
-finishing in-flight requests; 1 Elasticsearch did not answer; 2 bad usage (bad option, too long
-query, bad --since or --cursor).
+Exit codes (``shared.errors.ExitCode``): 0 done (also when nothing matched), or `serve`
+stopped by SIGTERM/SIGINT after finishing in-flight requests; 1 `serve` cannot bind its port;
+2 bad usage (bad option or setting, too long query, bad --since or --cursor); 3 Elasticsearch
+did not answer. `serve` starts without Elasticsearch (its /healthz says 503 until it answers).
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
-import logging
 import re
-import signal
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from services.search.errors import BackendUnavailableError, InvalidQueryError
-from services.search.models import SearchPage
+from services.search import results
+from services.search.backend import SearchBackend
+from services.search.errors import SearchError
+from services.search.models import ArticleHit, SearchPage
 from services.search.query import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -37,11 +41,11 @@ from services.search.query import (
     Sort,
     decode_cursor,
 )
-from services.search.service import SearchService
 from services.search.settings import SearchSettings
-from shared.elasticsearch import make_client
+from shared.elasticsearch import make_async_client
+from shared.errors import ExitCode
+from shared.lifecycle import Lifecycle, serve_asgi
 
-log = logging.getLogger(__name__)
 console = Console(stderr=True)
 
 _DURATION = re.compile(r"^(\d+)\s*([hdw])$")
@@ -79,6 +83,14 @@ def parse_since(value: str, now: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def _settings(**flags: Any) -> SearchSettings:
+    try:
+        return SearchSettings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as exc:
+        console.print(f"[red]bad settings:[/red] {escape(str(exc))}")
+        raise typer.Exit(int(ExitCode.USAGE)) from exc
+
+
 @search_app.command("query")
 def query(
     text: Annotated[str, typer.Argument(help="Words to find (all of them); '' for every article.")],
@@ -98,7 +110,7 @@ def query(
     as_json: Annotated[bool, typer.Option("--json", help="Print the page as JSON.")] = False,
 ) -> None:
     """Search the articles (the default command)."""
-    settings = SearchSettings()
+    settings = _settings()
     published_from = parse_since(since, datetime.now(UTC)) if since else None
     try:
         params = SearchParams(
@@ -112,78 +124,108 @@ def query(
             search_after=decode_cursor(cursor, sort) if cursor else None,
             facets=(),
         )
-    except InvalidQueryError as exc:
-        console.print(f"[red]{exc.field}:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    es = make_client(settings.es)
-    try:
-        service = SearchService(es, settings.names, timeout_s=settings.search_timeout_s)
-        page = service.search(params)
-    except BackendUnavailableError as exc:
-        console.print(f"[red]search failed:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from exc
-    except InvalidQueryError as exc:
-        console.print(f"[red]{exc.field}:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
-    finally:
-        es.close()
+        page = asyncio.run(_search(settings, params))
+    except SearchError as exc:
+        what = getattr(exc, "field", None) or "search failed"
+        console.print(f"[red]{escape(what)}:[/red] {escape(str(exc))}")
+        raise typer.Exit(int(exc.exit_code)) from exc
     if as_json:
         typer.echo(page.model_dump_json(indent=2))
     else:
-        _print_table(page)
+        out = Console()
+        out.print(results_table(page, out.width))
+        if page.next:
+            console.print(f"more: --cursor {page.next}", soft_wrap=True)
 
 
-def _print_table(page: SearchPage) -> None:
-    out = Console()
-    table = Table(title=f"{page.total} article(s)", title_justify="left")
-    table.add_column("title", ratio=3, overflow="fold")
-    table.add_column("date", no_wrap=True)
-    table.add_column("lang", no_wrap=True)
-    table.add_column("source", overflow="fold")
-    table.add_column("entities", ratio=2, overflow="fold")
+async def _search(settings: SearchSettings, params: SearchParams) -> SearchPage:
+    client = make_async_client(settings.es)
+    try:
+        backend = SearchBackend(client, settings.names, timeout_s=settings.search_timeout_s)
+        return SearchPage.model_validate(results.page_fields(params, await backend.search(params)))
+    finally:
+        await client.close()
+
+
+# -- the result table ------------------------------------------------------------------------
+TITLE_MIN = 30  # narrower than this, titles wrap into columns of a few words
+SOURCE_MAX = 18
+ENTITIES_MIN = 24
+GAP = 3  # what a column costs besides its text: padding and the separator
+
+
+def results_table(page: SearchPage, width: int) -> Table:
+    """The hits as a table filling ``width`` columns: the title always, wrapped on words and
+    given the most room; then, while they fit, the date, language, source and entities, and
+    the time of day after the date when there is room to spare. Article text is shown
+    literally, never read as rich markup ("[bold]")."""
+    title_min, shown = _fitting(page.hits, width)
+    table = Table(
+        title=f"{page.total} article(s)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        expand=True,
+    )
+    table.add_column("title", ratio=3, min_width=title_min, overflow="fold")
+    for name in shown:
+        if name == "entities":
+            table.add_column(name, ratio=2, min_width=ENTITIES_MIN, no_wrap=True)
+        elif name != "time":
+            table.add_column(name, no_wrap=True, max_width=SOURCE_MAX, overflow="ellipsis")
+    stamp = "%Y-%m-%d %H:%M" if "time" in shown else "%Y-%m-%d"
     for hit in page.hits:
-        # Text cells: article text is shown literally, never read as rich markup ("[bold]").
-        table.add_row(
-            Text(hit.title),
-            f"{hit.published_at:%Y-%m-%d %H:%M}",
-            Text(hit.language),
-            Text(hit.source),
-            Text(", ".join(e.name for e in hit.entities[:6])),
-        )
-    out.print(table)
-    if page.next:
-        console.print(f"more: --cursor {page.next}", soft_wrap=True)
+        cells = {
+            "date": Text(f"{hit.published_at:{stamp}}"),
+            "lang": Text(hit.language),
+            "source": Text(hit.source),
+            "entities": Text(", ".join(e.name for e in hit.entities[:6]), overflow="ellipsis"),
+        }
+        table.add_row(Text(hit.title), *(cells[name] for name in shown if name in cells))
+    return table
+
+
+def _fitting(hits: list[ArticleHit], width: int) -> tuple[int, list[str]]:
+    """The title's minimum width, and the other columns that fit beside it, by priority."""
+    title_min = min(TITLE_MIN, max((len(h.title) for h in hits), default=TITLE_MIN))
+    source = min(SOURCE_MAX, max((len(h.source) for h in hits), default=6))
+    costs = {
+        "date": 10 + GAP,
+        "lang": 4 + GAP,
+        "source": source + GAP,
+        "entities": ENTITIES_MIN + GAP,
+        "time": 6,  # " HH:MM" in the date column
+    }
+    budget = width - title_min - GAP
+    shown: list[str] = []
+    for name, cost in costs.items():
+        if cost <= budget and (name != "time" or "date" in shown):
+            shown.append(name)
+            budget -= cost
+    return title_min, shown
 
 
 @search_app.command("serve")
 def serve(
-    host: Annotated[str | None, typer.Option(help="Default: NEWSWIRE_SEARCH_API_HOST.")] = None,
-    port: Annotated[int | None, typer.Option(help="Default: NEWSWIRE_SEARCH_API_PORT.")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Default: NEWSWIRE_SEARCH_HOST (127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Default: NEWSWIRE_SEARCH_PORT (8080).")
+    ] = None,
 ) -> None:
     """Serve the API (/search, /articles/{id}, /healthz, /metrics, /docs) and the page at /."""
-    import uvicorn
-
     from services.search.api import create_app
 
-    settings = SearchSettings()
-
-    def stopped(signum: int, _frame: object) -> None:
-        log.info("search API stopped signal=%s", signum)
-
-    # uvicorn finishes in-flight requests on SIGTERM/SIGINT, then raises the signal again once
-    # its own handlers are gone; this one turns that into a clean return (exit 0).
-    signal.signal(signal.SIGTERM, stopped)
-    signal.signal(signal.SIGINT, stopped)
+    settings = _settings(host=host, port=port)
     app = create_app(settings)
     # Everything loaded so far lives as long as the process: out of the collector's sight, a
     # full collection no longer walks it in the middle of a request (p95 latency).
     gc.collect()
     gc.freeze()
-    uvicorn.run(
-        app,
-        host=host or settings.api_host,
-        port=port or settings.api_port,
-        timeout_graceful_shutdown=int(settings.shutdown_timeout_s),
-        log_config=None,
-        access_log=settings.access_log,
-    )
+    with Lifecycle("search", shutdown_timeout_s=settings.shutdown_timeout_s) as life:
+        serve_asgi(
+            life, app, host=settings.host, port=settings.port, access_log=settings.access_log
+        )
+    raise typer.Exit(int(life.exit_code))

@@ -1,21 +1,25 @@
-"""Search's exceptions.
+"""Search's exceptions (exit codes from ``shared.errors``).
 
-SearchError
-├── InvalidQueryError       a parameter cannot make a valid search (bad cursor, empty date
-│                           range...): HTTP 422, CLI exit 2
-├── ArticleNotFoundError    no article has this id under the read alias: HTTP 404
-└── BackendUnavailableError Elasticsearch did not answer (connection, timeout, 5xx):
-                            HTTP 503, CLI exit 1
+SearchError (NewswireError)
+├── InvalidQueryError (UsageError)          a parameter cannot make a valid search (bad
+│                                           cursor, empty date range...): HTTP 422, exit 2
+├── ArticleNotFoundError                    no article has this id under the read alias:
+│                                           HTTP 404
+└── BackendUnavailableError (UnavailableError)
+                                            Elasticsearch did not answer (connection,
+                                            timeout, 5xx, no index): HTTP 503, exit 3
 """
 
 from __future__ import annotations
 
+from shared.errors import NewswireError, UnavailableError, UsageError
 
-class SearchError(Exception):
+
+class SearchError(NewswireError):
     """Base of every search error."""
 
 
-class InvalidQueryError(SearchError):
+class InvalidQueryError(SearchError, UsageError):
     """``field`` names the offending parameter (as the API spells it)."""
 
     def __init__(self, field: str, message: str) -> None:
@@ -29,5 +33,5 @@ class ArticleNotFoundError(SearchError):
         self.article_id = article_id
 
 
-class BackendUnavailableError(SearchError):
+class BackendUnavailableError(SearchError, UnavailableError):
     pass

@@ -1,161 +1,30 @@
-"""Running searches against the read alias and shaping the answers (``models``).
+"""Elasticsearch's answers as the API's shapes (``models``): pure, no client.
 
-Shared by the API and the CLI; it owns no client: the caller opens one at start-up, hands it
-here and closes it at shutdown.
+A search page is built as plain data (``page_fields``) and serialised once (``page_json``)
+without being validated again: the API answers with that, and the tests hold it to
+``SearchPage``. Other answers are validated once from plain dicts: pydantic then checks the
+whole tree in its compiled core, several times faster than constructing every nested model in
+Python. Highlights become segments (text, marked), never markup; daily counts roll up to the
+finest interval that fits.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 import orjson
-from elasticsearch import (
-    ApiError,
-    AsyncElasticsearch,
-    BadRequestError,
-    Elasticsearch,
-    TransportError,
-)
 from pydantic import BaseModel
 
-from services.search.errors import (
-    ArticleNotFoundError,
-    BackendUnavailableError,
-    InvalidQueryError,
-)
-from services.search.models import (
-    Article,
-    ArticleHit,
-    DateBucket,
-    DateFacet,
-    Facets,
-    RelatedArticles,
-    SearchPage,
-)
-from services.search.query import (
-    MARK_END,
-    MARK_START,
-    TERMS_FACETS,
-    SearchParams,
-    build_lookup,
-    build_related,
-    build_search,
-    encode_cursor,
-)
-from shared.names import Names
-
-log = logging.getLogger(__name__)
+from services.search.models import Article, DateBucket, DateFacet, Facets, RelatedArticles
+from services.search.query import MARK_END, MARK_START, TERMS_FACETS, SearchParams, encode_cursor
 
 Interval = Literal["day", "week", "month", "year"]
 MAX_DATE_BUCKETS = 62  # about two months of days: a histogram still readable at a glance
 _MARKS = re.compile(f"({MARK_START}|{MARK_END})")
-
-
-class SearchService:
-    def __init__(
-        self,
-        es: Elasticsearch,
-        names: Names,
-        *,
-        facet_size: int = 10,
-        timeout_s: float = 10.0,
-        aes: AsyncElasticsearch | None = None,
-    ) -> None:
-        self.es = es
-        self.aes = aes  # for asearch_fields (the API's event loop)
-        self.names = names
-        self.facet_size = facet_size
-        self.timeout_s = timeout_s
-
-    def search(self, params: SearchParams) -> SearchPage:
-        return SearchPage.model_validate(self.search_fields(params))
-
-    def search_fields(self, params: SearchParams) -> Json:
-        """``SearchPage`` fields as plain data (``page_json`` serialises them without validating
-        them again: the API answers with that; the tests check it against ``SearchPage``)."""
-        with _translate_errors(self.names):
-            response = self.es.search(index=self.names.read_alias, body=self._body(params))
-        return self._fields(params, response.body)
-
-    async def asearch_fields(self, params: SearchParams) -> Json:
-        """``search_fields`` through the asyncio client (``aes``)."""
-        if self.aes is None:
-            raise RuntimeError("SearchService was built without an asyncio client")
-        with _translate_errors(self.names):
-            response = await self.aes.search(index=self.names.read_alias, body=self._body(params))
-        return self._fields(params, response.body)
-
-    def _body(self, params: SearchParams) -> dict[str, Any]:
-        return build_search(params, facet_size=self.facet_size, timeout_s=self.timeout_s)
-
-    def _fields(self, params: SearchParams, response: Mapping[str, Any]) -> Json:
-        fields = page_fields(params, response)
-        if fields["timed_out"]:
-            log.warning("search timed out q_chars=%d took_ms=%d", len(params.q), fields["took_ms"])
-        return fields
-
-    def article(self, article_id: str) -> Article:
-        hit = self._find(article_id, full=True)
-        return shape_article(hit["_source"])
-
-    def related(self, article_id: str, size: int) -> RelatedArticles:
-        found = self._find(article_id, full=False)
-        body = build_related(found["_index"], article_id, size)
-        with _translate_errors(self.names):
-            response = self.es.search(index=self.names.read_alias, body=body)
-        hits = [hit_fields(hit) for hit in response.body["hits"]["hits"]]
-        return RelatedArticles.model_validate({"id": article_id, "hits": hits})
-
-    def health(self) -> str:
-        """The cluster status (green, yellow, red); ``BackendUnavailableError`` if unreachable."""
-        with _translate_errors(self.names):
-            response = self.es.options(request_timeout=min(self.timeout_s, 5.0)).cluster.health()
-        return str(response["status"])
-
-    def _find(self, article_id: str, *, full: bool) -> Mapping[str, Any]:
-        with _translate_errors(self.names):
-            response = self.es.search(
-                index=self.names.read_alias, body=build_lookup(article_id, full=full)
-            )
-        hits = response.body["hits"]["hits"]
-        if not hits:
-            raise ArticleNotFoundError(article_id)
-        found: Mapping[str, Any] = hits[0]
-        return found
-
-
-@contextmanager
-def _translate_errors(names: Names) -> Iterator[None]:
-    try:
-        yield
-    except BadRequestError as exc:
-        # The body is built here, so this is a parameter Elasticsearch refused (e.g. a cursor
-        # value out of range); its reason is safe to pass on.
-        log.warning("search rejected error=%s", exc.message)
-        raise InvalidQueryError(
-            "query", f"Elasticsearch refused the search: {exc.message}"
-        ) from exc
-    except ApiError as exc:
-        if exc.meta.status == 404:
-            log.error("read alias missing alias=%s", names.read_alias)
-            raise BackendUnavailableError(
-                f"no index behind {names.read_alias} (run `newswire setup`)"
-            ) from exc
-        log.error("search failed status=%s error=%s", exc.meta.status, exc.message)
-        raise BackendUnavailableError(f"Elasticsearch answered {exc.meta.status}") from exc
-    except TransportError as exc:
-        log.error("Elasticsearch unreachable error=%s", exc)
-        raise BackendUnavailableError(f"Elasticsearch unreachable: {exc}") from exc
-
-
-# Shaping builds plain dicts and validates each answer once: pydantic then checks the whole tree
-# in its compiled core, several times faster than constructing every nested model in Python.
 Json = dict[str, Any]
 
 
@@ -167,10 +36,6 @@ def _dump_model(value: object) -> Any:
 
 def page_json(fields: Json) -> bytes:
     return orjson.dumps(fields, default=_dump_model)
-
-
-def shape_page(params: SearchParams, response: Mapping[str, Any]) -> SearchPage:
-    return SearchPage.model_validate(page_fields(params, response))
 
 
 def page_fields(params: SearchParams, response: Mapping[str, Any]) -> Json:
@@ -217,11 +82,13 @@ def hit_fields(hit: Mapping[str, Any]) -> Json:
     }
 
 
-def shape_hit(hit: Mapping[str, Any]) -> ArticleHit:
-    return ArticleHit.model_validate(hit_fields(hit))
+def related(article_id: str, response: Mapping[str, Any]) -> RelatedArticles:
+    hits = [hit_fields(hit) for hit in response["hits"]["hits"]]
+    return RelatedArticles.model_validate({"id": article_id, "hits": hits})
 
 
-def shape_article(source: Mapping[str, Any]) -> Article:
+def article(source: Mapping[str, Any]) -> Article:
+    """An article's stored document as the API's ``Article`` (index-only fields dropped)."""
     entities = [
         {
             "name": e["canonical"],
