@@ -91,11 +91,16 @@ def test_hit_prefers_language_highlights_and_falls_back_to_plain_title() -> None
     assert shaped.published_at.tzinfo is not None
 
 
+def _id(n: int) -> str:
+    """An article id as the index holds them (hex sha256): cursors carry only such ids."""
+    return f"{n:064x}"
+
+
 def _hit(n: int) -> dict[str, Any]:
     return {
         "_score": None,
         "_source": {
-            "id": f"id-{n}",
+            "id": _id(n),
             "title": f"Titre {n}",
             "url": f"https://example.fr/{n}",
             "source": "lemonde.fr",
@@ -103,7 +108,7 @@ def _hit(n: int) -> dict[str, Any]:
             "published_at": "2026-11-20T09:00:00Z",
             "entities": [],
         },
-        "sort": [1_700_000_000_000 - n, f"id-{n}"],
+        "sort": [1_700_000_000_000 - n, _id(n)],
     }
 
 
@@ -131,7 +136,7 @@ def test_page_with_one_extra_hit_has_a_cursor_to_the_next() -> None:
     params = SearchParams(sort="newest", size=2, facets=("languages", "dates"))
     fields = page_fields(params, _answer(3))  # the search asks for size + 1
     page = SearchPage.model_validate(fields)
-    assert [h.id for h in page.hits] == ["id-0", "id-1"]
+    assert [h.id for h in page.hits] == [_id(0), _id(1)]
     assert page.next is not None
     assert decode_cursor(page.next, "newest") == tuple(_hit(1)["sort"])
     assert (page.total, page.took_ms, page.timed_out) == (42, 7, False)
@@ -185,4 +190,4 @@ def test_article_keeps_the_api_fields_only() -> None:
 def test_related_names_the_article_and_shapes_its_hits() -> None:
     shaped = related("a", {"hits": {"hits": [_hit(1)]}})
     assert shaped.id == "a"
-    assert [h.id for h in shaped.hits] == ["id-1"]
+    assert [h.id for h in shaped.hits] == [_id(1)]
