@@ -109,7 +109,7 @@ class DedupStage:
             counter=metrics.dead_letters,
         )
         self.app.agent(self.incoming, name=f"{names.dedup_group}.agent")(self.run)
-        self.app.page("/metrics")(self._metrics_page)
+        self._serve_metrics()
 
     def _rocksdb_options(self, partitions: int) -> dict[str, Any] | None:
         if self.settings.store != "rocksdb":
@@ -125,10 +125,16 @@ class DedupStage:
             "max_write_buffer_number": 2,
         }
 
-    async def _metrics_page(self, web: Any, _request: Any) -> Any:
+    def _serve_metrics(self) -> None:
         from prometheus_client import generate_latest
 
-        return web.bytes(generate_latest(self.metrics.registry), content_type="text/plain")
+        registry = self.metrics.registry
+
+        # A plain function: faust's view wrapper passes (web, request), which a bound method
+        # would not take.
+        @self.app.page("/metrics")
+        async def metrics_page(web: Any, _request: Any) -> Any:
+            return web.bytes(generate_latest(registry), content_type="text/plain")
 
     # -- the agent ------------------------------------------------------------------------
     async def run(self, stream: Any) -> AsyncIterator[None]:

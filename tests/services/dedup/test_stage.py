@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
+import urllib.request
 
 import orjson
 import pytest
@@ -44,7 +45,11 @@ def test_new_changed_duplicate_and_invalid(
     dead = wait_for(kafka_settings, names.dead_letter_topic, 1, worker)
     time.sleep(2)  # anything more would be a duplicate let through
     raw = read_all(kafka_settings, names.raw_topic)
+    port = worker.env["NEWSWIRE_DEDUP_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        metrics = answer.read().decode()
     assert worker.stop() == 0, worker.text()
+    assert 'newswire_dedup_articles_total{verdict="duplicate"} 10.0' in metrics
     versions = raw_versions(raw)
     assert len(raw) == 25
     assert {i: v for i, v in versions.items() if len(v) > 1} == {a.id: [1, 2] for a in edits}
