@@ -132,7 +132,7 @@ class DedupStage:
 
         # A plain function: faust's view wrapper passes (web, request), which a bound method
         # would not take.
-        @self.app.page("/metrics")
+        @self.app.page("/metrics")  # type: ignore[untyped-decorator]
         async def metrics_page(web: Any, _request: Any) -> Any:
             return web.bytes(generate_latest(registry), content_type="text/plain")
 
